@@ -1,0 +1,194 @@
+"""The window's path through start-up: Qt application, single instance,
+services, bridges, main window, screenshot, event loop, ordered shutdown."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+from app import logs, notify
+from app import paths as paths_mod
+from app import services as services_mod
+
+log = logging.getLogger(__name__)
+
+_T0 = time.monotonic()
+
+
+def run(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QCoreApplication, Qt, QTimer
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    paths = paths_mod.resolve(args.basedir, temp_basedir=args.temp_basedir, demo=args.demo)
+    ring = logs.setup(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        json_logging=args.json_logging,
+        log_dir=paths.logs,
+    )
+    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+        Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+    )
+    QCoreApplication.setOrganizationName("Layerline")
+    QCoreApplication.setApplicationName("Layerline")
+    QGuiApplication.setDesktopFileName(paths_mod.APP_ID)
+    qapp = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(qapp, QApplication)
+
+    from app import single_instance
+
+    if args.files and not args.screenshot and single_instance.hand_over(paths.runtime, args.files):
+        log.info("handed %d file(s) to the running instance", len(args.files))
+        print(f"layerline: handed {len(args.files)} file(s) to the running Layerline")
+        return 0
+
+    services = services_mod.build(paths, ring)
+    window = build_window(qapp, services, no_error_dialogs=args.no_error_dialogs)
+    server = single_instance.InstanceServer(paths.runtime)
+    server.files_received.connect(window.open_files)
+    server.files_received.connect(lambda _f: (window.raise_(), window.activateWindow()))
+    services.register_cleanup("instance server", server.close)
+
+    exit_code = 0
+    if args.screenshot:
+        target: Path = args.screenshot
+
+        def take() -> None:
+            nonlocal exit_code
+            # Let queued layout and paint events settle, then render.
+            qapp.processEvents()
+            image = window.grab()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if not image.save(str(target), "PNG"):
+                log.error("could not write the screenshot to %s", target)
+                exit_code = 1
+            else:
+                log.info("screenshot saved to %s (%dx%d)", target, image.width(), image.height(),
+                         extra={"event": "screenshot-saved"})
+            if not args.keep_running:
+                qapp.quit()
+
+        window.painted.connect(lambda: QTimer.singleShot(200, take))
+
+    window.painted.connect(
+        lambda: log.info("first paint %.3f s after start", time.monotonic() - _T0,
+                         extra={"event": "first-paint"})
+    )
+    window.show()
+    if args.files:
+        QTimer.singleShot(0, lambda: window.open_files(args.files))
+    try:
+        code = qapp.exec()
+    finally:
+        window.save_geometry()
+        services.shutdown()
+    return exit_code or code
+
+
+def build_window(
+    qapp: object, services: services_mod.Services, *, no_error_dialogs: bool
+) -> object:
+    """Wire the window to the services (the UI half of the composition root)."""
+    from importlib.metadata import version
+
+    from ui import dialogs, theme
+    from ui.bridges import LogBridge, NotifierBridge
+    from ui.main_window import MainWindow
+    from ui.settings_dialog import SettingsDialog
+
+    theme.apply(qapp, services.settings.settings.general.theme)  # type: ignore[arg-type]
+    services.settings.subscribe(lambda s: theme.apply(qapp, s.general.theme))  # type: ignore[arg-type]
+    notifier_bridge = NotifierBridge(services.notifier)
+    log_bridge = LogBridge(services.ring)
+    services.register_cleanup("log bridge", log_bridge.close)
+
+    holder: dict[str, object] = {}
+
+    def open_settings() -> None:
+        dlg = SettingsDialog(services.settings, services.secrets.description, holder["w"])  # type: ignore[arg-type]
+        dlg.open()
+
+    def open_log() -> None:
+        viewer = holder.get("log")
+        if viewer is None:
+            viewer = dialogs.LogViewer(services.ring.lines(), log_bridge, holder["w"])  # type: ignore[arg-type]
+            holder["log"] = viewer
+        viewer.show()  # type: ignore[attr-defined]
+        viewer.raise_()  # type: ignore[attr-defined]
+
+    window = MainWindow(
+        notifier_bridge=notifier_bridge,
+        geometry_file=services.paths.config / "window.ini",
+        open_settings=open_settings,
+        open_log=open_log,
+        show_about=lambda: dialogs.show_about(
+            window, version("layerline"), str(services.paths.data)
+        ),
+    )
+    holder["w"] = window
+    notifier_bridge.setParent(window)
+    log_bridge.setParent(window)
+
+    def files_opened(files: list[Path]) -> None:
+        # Until the library and printers areas take files, say what arrived.
+        names = ", ".join(f.name for f in files[:3]) + ("\u2026" if len(files) > 3 else "")
+        services.notifier.post(f"Received {len(files)} file(s): {names}")
+
+    window.files_opened.connect(files_opened)
+    install_excepthook(services, window, no_error_dialogs=no_error_dialogs)
+    return window
+
+
+def install_excepthook(
+    services: services_mod.Services, window: object, *, no_error_dialogs: bool
+) -> None:
+    """Known errors become a message; anything else is a bug: crash report,
+    log, and (unless ``--no-error-dialogs``) the crash dialog."""
+    from PySide6.QtCore import QObject, Qt, Signal
+
+    class _Marshal(QObject):
+        bug = Signal(object, object)
+
+    marshal = _Marshal(window)  # type: ignore[arg-type]
+
+    def on_bug(exc: BaseException, report: Path) -> None:
+        from ui.dialogs import CrashDialog
+
+        details = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        dlg = CrashDialog(f"{type(exc).__name__}: {exc}", details + "\n" + services.ring.tail(),
+                          str(report), window)  # type: ignore[arg-type]
+        dlg.open()
+
+    marshal.bug.connect(on_bug, Qt.ConnectionType.QueuedConnection)
+
+    def handle(exc: BaseException) -> None:
+        if services.errors.is_known(exc):
+            services.notifier.post(str(exc), notify.Level.ERROR)
+            return
+        # Logged and reported at once, on the failing thread, so that nothing
+        # is ever silent; only the dialog waits for the GUI thread.
+        report = services.errors.write_crash_report(exc, services.ring.tail())
+        log.critical("unexpected error; crash report at %s", report, exc_info=exc)
+        if not no_error_dialogs:
+            marshal.bug.emit(exc, report)
+
+    def excepthook(
+        etype: type[BaseException], value: BaseException, tb: TracebackType | None
+    ) -> None:
+        if issubclass(etype, KeyboardInterrupt):
+            sys.__excepthook__(etype, value, tb)
+            return
+        handle(value.with_traceback(tb))
+
+    def thread_hook(hook_args: threading.ExceptHookArgs) -> None:
+        if hook_args.exc_value is not None:
+            handle(hook_args.exc_value)
+
+    sys.excepthook = excepthook
+    threading.excepthook = thread_hook

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.helpers.proc import layerline
+
+
+def test_info_reports_the_injected_basedir(tmp_path: Path) -> None:
+    result = layerline("info", "--json", basedir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert Path(info["data"]) == tmp_path / "data"
+    assert info["database_revision"] is not None
+    assert (tmp_path / "data" / "layerline.db").exists()
+
+
+def test_temp_basedir_is_removed_at_exit() -> None:
+    result = layerline("--temp-basedir", "info", "--json")
+    assert result.returncode == 0, result.stderr
+    assert not Path(json.loads(result.stdout)["data"]).exists()
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    result = layerline("info", "--no-such-flag", basedir=tmp_path)
+    assert result.returncode == 2
+    assert "unrecognized arguments" in result.stderr
