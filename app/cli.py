@@ -6,7 +6,10 @@ an instance already running on the same base directory).
 
 Sub-commands live in ``app/commands/<name>.py``; each module defines
 ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args, services) -> int``.
-Add a module to :data:`COMMAND_MODULES` to make it available.
+Add a module to :data:`COMMAND_MODULES` to make it available.  The command's
+name is the module's last name with ``_`` as ``-`` (``virtual_printer`` is
+``virtual-printer``); modules are imported only when a command runs, so that
+opening the window never pays for them (keep heavy imports inside ``run``).
 Exit codes: 0 success, 1 error, 2 usage error (later commands add their own).
 """
 
@@ -56,19 +59,22 @@ def _global_options(*, suppress: bool = False) -> argparse.ArgumentParser:
     return parent
 
 
+def command_names() -> list[str]:
+    return [m.rsplit(".", 1)[1].replace("_", "-") for m in COMMAND_MODULES]
+
+
 def _load_commands() -> list[ModuleType]:
     return [importlib.import_module(name) for name in COMMAND_MODULES]
 
 
-def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, list[ModuleType]]:
+def build_gui_parser() -> argparse.ArgumentParser:
     parent = _global_options()
-    commands = _load_commands()
     gui = argparse.ArgumentParser(
         prog="layerline",
         parents=[parent],
         description="Layerline: the 3D print station and print farm companion. "
         "Without a command it opens the window.",
-        epilog="commands: " + ", ".join(m.NAME for m in commands)
+        epilog="commands: " + ", ".join(command_names())
         + " (see 'layerline COMMAND --help')",
     )
     gui.add_argument("files", nargs="*", type=Path, metavar="FILE",
@@ -77,6 +83,12 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, l
                      help="save a PNG of the window once it has painted, then exit")
     gui.add_argument("--keep-running", action="store_true",
                      help="with --screenshot: keep the window open after saving")
+    return gui
+
+
+def build_cli_parser() -> argparse.ArgumentParser:
+    parent = _global_options()
+    commands = _load_commands()
     cli = argparse.ArgumentParser(prog="layerline", parents=[parent])
     sub = cli.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for mod in commands:
@@ -84,7 +96,7 @@ def build_parsers() -> tuple[argparse.ArgumentParser, argparse.ArgumentParser, l
                            parents=[_global_options(suppress=True)])
         mod.add_arguments(p)
         p.set_defaults(_module=mod)
-    return gui, cli, commands
+    return cli
 
 
 def _first_positional(argv: Sequence[str]) -> str | None:
@@ -105,12 +117,11 @@ def _first_positional(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    gui_parser, cli_parser, commands = build_parsers()
-    names = {m.NAME for m in commands}
     first = _first_positional(argv)
-    if first in names:
-        args = cli_parser.parse_args(argv)
+    if first in command_names():
+        args = build_cli_parser().parse_args(argv)
         return _run_command(args)
+    gui_parser = build_gui_parser()
     args = gui_parser.parse_args(argv)
     if args.keep_running and not args.screenshot:
         gui_parser.error("--keep-running goes with --screenshot")

@@ -13,7 +13,9 @@ the factory, on the thread doing the work.
 
 from __future__ import annotations
 
+import ast
 import logging
+import re
 import shutil
 import sqlite3
 from pathlib import Path
@@ -82,6 +84,29 @@ def alembic_config(engine: Engine | None = None) -> Any:
     return cfg
 
 
+_REVISION_RE = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+
+
+def script_head() -> str:
+    """The head revision of the migration chain, read from the version files
+    without importing Alembic (which costs a good part of a second at
+    start-up).  ``tests/app/test_db.py`` checks it against Alembic's answer."""
+    revisions: dict[str, tuple[str, ...]] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(_REVISION_RE.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        rev = ast.literal_eval(found["revision"].strip())
+        down = ast.literal_eval(found.get("down_revision", "None").strip())
+        downs = () if down is None else (down,) if isinstance(down, str) else tuple(down)
+        revisions[rev] = downs
+    pointed_at = {d for downs in revisions.values() for d in downs}
+    candidates = sorted(set(revisions) - pointed_at)
+    if len(candidates) != 1:
+        raise RuntimeError(f"the migration chain must have exactly one head, found {candidates}")
+    return candidates[0]
+
+
 def heads() -> list[str]:
     from alembic.script import ScriptDirectory
 
@@ -96,16 +121,35 @@ def current_revision(engine: Engine) -> str | None:
         return None if row is None else str(row[0])
 
 
-def upgrade(engine: Engine, path: Path | None = None) -> None:
-    """Bring the database to the newest revision, keeping a copy of an old one."""
-    from alembic import command
-    from alembic.script import ScriptDirectory
+def _is_empty(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return not sa.inspect(conn).get_table_names()
 
-    cfg = alembic_config(engine)
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+
+def upgrade(engine: Engine, path: Path | None = None, *, use_chain: bool = False) -> None:
+    """Bring the database to the newest revision, keeping a copy of an old one."""
+    head = script_head()
     current = current_revision(engine)
     if current == head:
         return
+    if current is None and not use_chain and _is_empty(engine):
+        # A brand-new database: create the current schema directly and stamp
+        # it with the head (Alembic's own advice), which spares importing
+        # Alembic at first start.  tests/app/test_db.py proves this gives the
+        # same schema as running the whole chain.
+        with engine.begin() as conn:
+            for meta in target_metadata():
+                meta.create_all(conn)
+            conn.exec_driver_sql(
+                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
+            )
+            conn.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
+        log.info("new database created at revision %s", head)
+        return
+    from alembic import command
+
+    cfg = alembic_config(engine)
     if current is not None and path is not None and path.exists():
         backup = path.with_name(f"{path.name}.before-{head}")
         with engine.connect() as conn:

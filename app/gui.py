@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"layerline: handed {len(args.files)} file(s) to the running Layerline")
         return 0
 
-    services = services_mod.build(paths, ring)
+    services = services_mod.build(paths, ring, defer_database=True)
     window = build_window(qapp, services, no_error_dialogs=args.no_error_dialogs)
     server = single_instance.InstanceServer(paths.runtime)
     server.files_received.connect(window.open_files)
@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
         window.painted.connect(lambda: QTimer.singleShot(200, take))
 
+    # The database opens once the window is on screen (see Database).
+    window.painted.connect(services.database.start)
     window.painted.connect(
         lambda: log.info("first paint %.3f s after start", time.monotonic() - _T0,
                          extra={"event": "first-paint"})

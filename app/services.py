@@ -13,16 +13,18 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import sessionmaker
-
-from app import db, notify
+from app import notify
 from app.logs import RingBuffer
 from app.paths import Paths
 from app.secrets import SecretStore, open_store
 from app.settings import SettingsStore
+
+if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start-up
+    from sqlalchemy.engine import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +38,23 @@ class Services:
     ring: RingBuffer
     notifier: notify.Notifier
     errors: notify.ErrorPolicy
-    engine: Engine
-    sessions: sessionmaker[Any]
+    database: Database
     _cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     _secrets: SecretStore | None = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine; waits until the database is open (never call
+        this on the GUI thread before the first paint)."""
+        return self.database.wait()[0]
+
+    @property
+    def sessions(self) -> Callable[..., Session]:
+        """A session factory usable at once; the first session it makes
+        waits until the database is open."""
+        return self.database.session
 
     @property
     def secrets(self) -> SecretStore:
@@ -69,25 +82,92 @@ class Services:
         log.info("shutdown complete")
 
 
-def build(paths: Paths, ring: RingBuffer) -> Services:
-    """Build every service for this base directory."""
+class Database:
+    """The desktop database, opened (and migrated) on a background thread so
+    that the window paints without waiting for SQLAlchemy.  Anything that
+    needs it waits for it on its own thread."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._ready = threading.Event()
+        self._started = False
+        self._start_guard = threading.Lock()
+        self._engine: Engine | None = None
+        self._factory: sessionmaker[Any] | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        with self._start_guard:
+            if self._started:
+                return
+            self._started = True
+        threading.Thread(target=self._open, name="database-open", daemon=True).start()
+
+    def _open(self) -> None:
+        from app import db
+
+        try:
+            self._engine, self._factory = db.open_database(self.path)
+            log.debug("database ready at %s", self.path)
+        except BaseException as exc:
+            log.exception("could not open the database %s", self.path)
+            self._error = exc
+        finally:
+            self._ready.set()
+
+    def wait(self, timeout: float = 120.0) -> tuple[Engine, sessionmaker[Any]]:
+        self.start()
+        if not self._ready.wait(timeout):
+            raise DatabaseError(f"the database {self.path} did not open within {timeout:.0f} s")
+        if self._error is not None:
+            raise DatabaseError(f"cannot open the database {self.path}: {self._error}") \
+                from self._error
+        assert self._engine is not None and self._factory is not None
+        return self._engine, self._factory
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready.is_set() and self._error is None
+
+    def session(self, **kwargs: Any) -> Session:
+        factory = self.wait()[1]
+        session: Session = factory(**kwargs)
+        return session
+
+    def close(self) -> None:
+        if self._started:
+            self._ready.wait(120)
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class DatabaseError(notify.KnownError):
+    """The desktop database could not be opened."""
+
+
+def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Services:
+    """Build every service for this base directory.
+
+    With ``defer_database`` (the window's path) the database is not opened
+    here: the caller calls ``services.database.start()`` once the window has
+    painted.  Services that need it wait for it on their own threads."""
     settings = SettingsStore(paths.settings_file)
     log.debug("settings loaded from %s", paths.settings_file)
     notifier = notify.Notifier()
     errors = notify.ErrorPolicy(paths.crash_dir)
-    engine, sessions = db.open_database(paths.database_file)
-    log.debug("database ready at %s", paths.database_file)
+    database = Database(paths.database_file)
+    if not defer_database:
+        database.start()
     services = Services(
         paths=paths,
         settings=settings,
         ring=ring,
         notifier=notifier,
         errors=errors,
-        engine=engine,
-        sessions=sessions,
+        database=database,
     )
     # Reverse order at shutdown: the database closes before a temporary base
     # directory is removed.
     services.register_cleanup("base directory", paths.cleanup)
-    services.register_cleanup("database", engine.dispose)
+    services.register_cleanup("database", database.close)
     return services

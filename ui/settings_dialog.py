@@ -8,13 +8,12 @@ and nothing is saved.
 
 from __future__ import annotations
 
-import types
+import copy
+import dataclasses
 import typing
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -32,6 +31,11 @@ from PySide6.QtWidgets import (
 
 
 class SettingsStoreLike(Protocol):
+    """What the dialog needs of the settings store: ``settings`` (a dataclass
+    of section dataclasses), ``update(new)`` which validates and saves (raising
+    on an invalid value), and ``section_fields(cls)`` giving each field with its
+    resolved type."""
+
     settings: Any
 
     def update(self, new: Any) -> None: ...
@@ -41,17 +45,12 @@ def _label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _bounds(info: FieldInfo) -> tuple[int, int]:
-    lo, hi = 0, 1_000_000
-    for m in info.metadata:
-        lo = getattr(m, "ge", lo) if getattr(m, "ge", None) is not None else lo
-        hi = getattr(m, "le", hi) if getattr(m, "le", None) is not None else hi
-    return int(lo), int(hi)
-
-
 class SettingsDialog(QDialog):
     def __init__(
-        self, store: SettingsStoreLike, secrets_description: str = "", parent: QWidget | None = None
+        self,
+        store: SettingsStoreLike,
+        secrets_description: str = "",
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
@@ -59,12 +58,11 @@ class SettingsDialog(QDialog):
         self._store = store
         self._getters: dict[tuple[str, str], Callable[[], Any]] = {}
         self.tabs = QTabWidget()
-        current: BaseModel = store.settings
-        for section_name in type(current).model_fields:
-            value = getattr(current, section_name)
-            if not isinstance(value, BaseModel):
-                continue
-            self.tabs.addTab(self._section_page(section_name, value), _label(section_name))
+        current = store.settings
+        for f in dataclasses.fields(current):
+            value = getattr(current, f.name)
+            if dataclasses.is_dataclass(value):
+                self.tabs.addTab(self._section_page(f.name, value), _label(f.name))
         self.error_label = QLabel()
         self.error_label.setObjectName("settings-error")
         self.error_label.setWordWrap(True)
@@ -85,21 +83,23 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(buttons)
 
-    def _section_page(self, section: str, model: BaseModel) -> QWidget:
+    def _section_page(self, section: str, model: Any) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        for name, info in type(model).model_fields.items():
-            widget, getter = self._editor(info, getattr(model, name))
-            widget.setObjectName(f"{section}.{name}")
-            widget.setAccessibleName(_label(name))
-            if info.description:
-                widget.setToolTip(info.description)
-            form.addRow(_label(name), widget)
-            self._getters[(section, name)] = getter
+        hints = typing.get_type_hints(type(model))
+        for f in dataclasses.fields(model):
+            widget, getter = self._editor(hints[f.name], f.metadata, getattr(model, f.name))
+            widget.setObjectName(f"{section}.{f.name}")
+            widget.setAccessibleName(_label(f.name))
+            if f.metadata.get("description"):
+                widget.setToolTip(f.metadata["description"])
+            form.addRow(_label(f.name), widget)
+            self._getters[(section, f.name)] = getter
         return page
 
-    def _editor(self, info: FieldInfo, value: Any) -> tuple[QWidget, Callable[[], Any]]:
-        ann = info.annotation
+    def _editor(
+        self, ann: Any, meta: Any, value: Any
+    ) -> tuple[QWidget, Callable[[], Any]]:
         origin = typing.get_origin(ann)
         if ann is bool:
             box = QCheckBox()
@@ -107,8 +107,9 @@ class SettingsDialog(QDialog):
             return box, box.isChecked
         if ann is int:
             spin = QSpinBox()
-            lo, hi = _bounds(info)
-            spin.setRange(lo, hi)
+            lo = meta.get("ge")
+            hi = meta.get("le")
+            spin.setRange(0 if lo is None else lo, 1_000_000 if hi is None else hi)
             spin.setValue(int(value))
             return spin, spin.value
         if origin is typing.Literal:
@@ -117,7 +118,7 @@ class SettingsDialog(QDialog):
                 combo.addItem(str(choice), choice)
             combo.setCurrentIndex(max(0, combo.findData(value)))
             return combo, combo.currentData
-        if origin in (list, types.GenericAlias) or origin is list:
+        if origin is list:
             edit = QPlainTextEdit("\n".join(str(v) for v in value))
             edit.setPlaceholderText("one per line")
             edit.setMaximumHeight(90)
@@ -132,17 +133,13 @@ class SettingsDialog(QDialog):
         return out
 
     def accept(self) -> None:
-        current: BaseModel = self._store.settings
-        data = current.model_dump()
-        for section, fields in self.values().items():
-            data[section].update(fields)
+        new = copy.deepcopy(self._store.settings)
+        for (section, name), getter in self._getters.items():
+            setattr(getattr(new, section), name, getter())
         try:
-            new = type(current).model_validate(data)
-        except ValidationError as exc:
-            self.error_label.setText("Not saved: " + "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-            ))
+            self._store.update(new)  # validates; raises on an invalid value
+        except Exception as exc:  # the store's own error type: shown, nothing saved
+            self.error_label.setText(f"Not saved: {exc}")
             self.error_label.show()
             return
-        self._store.update(new)
         super().accept()

@@ -25,3 +25,18 @@ def test_usage_error_exits_2(tmp_path: Path) -> None:
     result = layerline("info", "--no-such-flag", basedir=tmp_path)
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+def test_command_modules_are_named_after_their_files() -> None:
+    import importlib
+
+    from app.cli import COMMAND_MODULES, command_names
+
+    for module, name in zip(COMMAND_MODULES, command_names(), strict=True):
+        assert name == importlib.import_module(module).NAME
+
+
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    result = layerline("--help", basedir=tmp_path)
+    assert result.returncode == 0
+    assert "info" in result.stdout and "--temp-basedir" in result.stdout

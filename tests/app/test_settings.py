@@ -16,7 +16,7 @@ def test_defaults_when_no_file(tmp_path: Path) -> None:
 def test_round_trip_keeps_changes(tmp_path: Path) -> None:
     path = tmp_path / "settings.json"
     store = SettingsStore(path)
-    new = store.settings.model_copy(deep=True)
+    new = store.settings.copy()
     new.printers.default_receive_buffer = 512
     new.library.folders = ["/models"]
     store.update(new)
@@ -55,7 +55,7 @@ def test_listeners_hear_updates(tmp_path: Path) -> None:
     store = SettingsStore(tmp_path / "s.json")
     seen: list[Settings] = []
     store.subscribe(seen.append)
-    new = store.settings.model_copy(deep=True)
+    new = store.settings.copy()
     new.general.theme = "light"
     store.update(new)
     assert [s.general.theme for s in seen] == ["light"]
