@@ -190,8 +190,11 @@ class Outbox:
 
     # ------------------------------------------------------------ writing
     def add(self, kind: str, payload: Mapping[str, Any], *, title: str = "",
-            files: Sequence[Attachment] = ()) -> OutboxItem:
-        """Write an item, queued for sending now, with a fresh idempotency key."""
+            files: Sequence[Attachment] = (), hold: float = 0.0) -> OutboxItem:
+        """Write an item with a fresh idempotency key, queued for sending now,
+        or ``hold`` seconds from now (so that it can still be completed, e.g.
+        a receipt waiting for the user's verdict; :meth:`release` ends the
+        wait early)."""
         if not kind or len(kind) > 40 or not kind.replace("_", "").isalnum():
             raise OutboxError(f"not an outbox item kind: {kind!r}")
         now = self.clock()
@@ -199,7 +202,7 @@ class Outbox:
             item_id = int(s.execute(outbox_items.insert().values(
                 kind=kind, title=title[:200], idempotency_key=_new_key(),
                 payload=_dump(dict(payload)), state=State.QUEUED, attempts=0,
-                next_attempt_at=now, created_at=now, updated_at=now,
+                next_attempt_at=now + max(0.0, hold), created_at=now, updated_at=now,
             ).returning(outbox_items.c.id)).scalar_one())
             self._write_files(s, item_id, files)
             item = self._get(s, item_id)
@@ -259,6 +262,17 @@ class Outbox:
                                   "not rejected: there is nothing to resend")
             item = self._get(s, item_id)
         log.info("outbox: item %d queued again as %s", item_id, item.idempotency_key)
+        self._notify(item)
+        return item
+
+    def release(self, item_id: int) -> OutboxItem:
+        """Make a queued item due now (end a hold, or skip its back-off)."""
+        now = self.clock()
+        c = outbox_items.c
+        with self._sessions() as s, s.begin():
+            _write(s, outbox_items.update().where(c.id == item_id, c.state == State.QUEUED)
+                   .values(next_attempt_at=now, updated_at=now))
+            item = self._get(s, item_id)
         self._notify(item)
         return item
 
