@@ -29,6 +29,10 @@ desktop package.  The rules, in the order :func:`verify_envelope` checks them:
 6. ``receipt_id`` was never seen — else ``replay``.  The caller must then
    record the id atomically (a unique constraint), since two copies can race.
 
+A known-answer vector (RFC 8032's test key, a receipt with non-ASCII text,
+its exact canonical bytes, key id and signature) is kept in
+``tests/reviews/data/receipt_vector.json`` for the service's tests to reuse.
+
 Idempotent delivery and replays: the outbox resends an undelivered receipt
 with the same ``Idempotency-Key``, and the service answers a repeated key with
 its first answer, so a retry is not a replay.  A *new* request carrying an old

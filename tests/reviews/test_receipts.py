@@ -307,3 +307,33 @@ def test_file_sha256(tmp_path: Path) -> None:
     path.write_bytes(b"G28\n")
     import hashlib
     assert file_sha256(path) == hashlib.sha256(b"G28\n").hexdigest()
+
+
+# ------------------------------------------------------------ a known-answer vector
+VECTOR = Path(__file__).with_name("data") / "receipt_vector.json"
+
+
+def test_the_known_answer_vector_holds() -> None:
+    """tests/reviews/data/receipt_vector.json pins the whole format (canonical
+    bytes, key id, signature encoding) so that the service can test its own
+    verification against the same bytes."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
+
+    vector = json.loads(VECTOR.read_text(encoding="utf-8"))
+    key = device_key.DeviceKey(
+        Ed25519PrivateKey.from_private_bytes(bytes.fromhex(vector["private_key_hex"])))
+    assert key.public_key_raw.hex() == vector["public_key_hex"]
+    assert key.key_id == vector["device_key_id"]
+    receipt = receipt_from_dict(vector["envelope"]["receipt"])
+    assert receipt.canonical_bytes() == vector["canonical_bytes_utf8"].encode("utf-8")
+    assert key.sign_receipt(receipt) == vector["envelope"]
+    # Independently of this package: the RFC 8032 public key verifies the
+    # signature over the stated bytes.
+    Ed25519PublicKey.from_public_bytes(bytes.fromhex(vector["public_key_hex"])).verify(
+        b64url_decode(vector["envelope"]["signature"]),
+        vector["canonical_bytes_utf8"].encode("utf-8"))
+    assert verify_envelope(vector["envelope"], now=NOW,
+                           public_key_for=lambda a, k: key.public_key_raw) == receipt
