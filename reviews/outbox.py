@@ -290,19 +290,32 @@ class Outbox:
             s.execute(outbox_files.delete().where(outbox_files.c.item_id == item_id))
         log.info("outbox: discarded item %d", item_id)
 
+    def prune_delivered(self, older_than: float) -> int:
+        """Forget items delivered more than ``older_than`` seconds ago (their
+        answers included); how many went."""
+        c = outbox_items.c
+        cutoff = self.clock() - older_than
+        old = sa.select(c.id).where(c.state == State.DELIVERED, c.updated_at < cutoff)
+        with self._sessions() as s, s.begin():
+            _write(s, outbox_files.delete().where(outbox_files.c.item_id.in_(old)))
+            return _write(s, outbox_items.delete().where(c.id.in_(old)))
+
     # ------------------------------------------------------------ reading
     def get(self, item_id: int) -> OutboxItem:
         with self._sessions() as s:
             return self._get(s, item_id)
 
-    def items(self, states: Iterable[State] | None = None, *,
-              newest_first: bool = True) -> list[OutboxItem]:
+    def items(self, states: Iterable[State] | None = None, *, newest_first: bool = True,
+              limit: int | None = None) -> list[OutboxItem]:
         query = sa.select(outbox_items)
         if states is not None:
             query = query.where(outbox_items.c.state.in_([str(x) for x in states]))
         order = outbox_items.c.id.desc() if newest_first else outbox_items.c.id
+        query = query.order_by(order)
+        if limit is not None:
+            query = query.limit(limit)
         with self._sessions() as s:
-            rows = s.execute(query.order_by(order)).mappings().all()
+            rows = s.execute(query).mappings().all()
             files = self._files(s, [r["id"] for r in rows])
         return [self._item(r, files.get(r["id"], ())) for r in rows]
 

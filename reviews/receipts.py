@@ -217,7 +217,8 @@ class Receipt:
         if self.job_state not in JOB_STATES:
             raise ReceiptError(f"job_state must be one of {', '.join(JOB_STATES)}: "
                                f"{self.job_state!r}")
-        _text(self.failure_reason, "failure_reason", MAX_REASON, allow_none=True)
+        _text(self.failure_reason, "failure_reason", MAX_REASON, allow_none=True,
+              allow_empty=True)
         if self.lines_confirmed is not None and (
             isinstance(self.lines_confirmed, bool) or not isinstance(self.lines_confirmed, int)
             or self.lines_confirmed < 0
@@ -225,7 +226,8 @@ class Receipt:
             raise ReceiptError("lines_confirmed must be a non-negative integer or null")
         if self.verdict is not None and self.verdict not in VERDICTS:
             raise ReceiptError(f"verdict must be good, bad or null: {self.verdict!r}")
-        _text(self.verdict_reason, "verdict_reason", MAX_REASON, allow_none=True)
+        _text(self.verdict_reason, "verdict_reason", MAX_REASON, allow_none=True,
+              allow_empty=True)
 
     @property
     def is_confirmed_success(self) -> bool:

@@ -172,3 +172,25 @@ def test_a_listener_that_raises_does_not_break_the_outbox(outbox: Outbox) -> Non
     remove()
     outbox.add("vote", {})
     assert calls == [item.id]
+
+
+def test_old_delivered_items_can_be_pruned(outbox: Outbox, tmp_path: Path) -> None:
+    now = [5000.0]
+    clocked = Outbox(outbox._sessions, clock=lambda: now[0])
+    p = tmp_path / "a.jpg"
+    p.write_bytes(b"x")
+    old = clocked.add("vote", {"n": 1}, files=[Attachment.of(p)])
+    claimed = clocked.claim_next()
+    assert claimed is not None
+    clocked.mark_delivered(claimed, {"id": 1})
+    pending = clocked.add("vote", {"n": 2})
+    now[0] += 1000
+    recent = clocked.add("vote", {"n": 3})
+    claimed = clocked.claim_next()
+    assert claimed is not None and claimed.id == pending.id
+    clocked.mark_delivered(claimed, {"id": 2})
+    assert clocked.prune_delivered(older_than=500) == 1
+    assert [i.id for i in clocked.items()] == [recent.id, pending.id]
+    assert [i.id for i in clocked.items(limit=1)] == [recent.id]
+    with pytest.raises(OutboxError):
+        clocked.get(old.id)

@@ -240,3 +240,15 @@ def test_oversized_and_missing_files_are_refused(tmp_path: Path) -> None:
     with pytest.raises(PhotoError) as err:
         prepare_photo_file(tmp_path / "missing.jpg")
     assert err.value.code == "not_an_image"
+
+
+def test_a_rotated_heic_comes_out_upright_once() -> None:
+    pillow_heif.register_heif_opener()
+    buf = io.BytesIO()
+    picture((400, 200)).save(buf, format="HEIF", exif=gps_exif(orientation=6).tobytes())
+    out = prepare_photo(buf.getvalue())
+    assert_clean(out.data)
+    with Image.open(io.BytesIO(out.data)) as im:
+        assert im.size == (200, 400)  # turned once, not twice
+        r, _g, b = im.convert("RGB").getpixel((100, 50))  # type: ignore[misc]
+        assert r > 150 and b < 100

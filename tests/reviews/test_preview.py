@@ -40,7 +40,8 @@ def test_later_review_on_a_new_profile_pays_2_3_2(rating: bool, photo: bool,
 def test_the_maxima_are_10_and_7() -> None:
     assert review_points(first_on_model=True, rating=True, photo=True, description=True) == 10
     assert review_points(first_on_model=False, rating=True, photo=True, description=True) == 7
-    assert POINTS is review_points  # until marketplace.rules exists (see preview's docstring)
+    assert POINTS(first_on_model=True, rating=True, photo=True, description=True) == 10
+    assert POINTS(first_on_model=False, rating=True, photo=True, description=True) == 7
 
 
 def test_a_later_review_without_a_new_profile_pays_nothing() -> None:

@@ -337,3 +337,28 @@ def test_the_known_answer_vector_holds() -> None:
         vector["canonical_bytes_utf8"].encode("utf-8"))
     assert verify_envelope(vector["envelope"], now=NOW,
                            public_key_for=lambda a, k: key.public_key_raw) == receipt
+
+
+# ------------------------------------------------------------ any text, any id
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_SIGNER = device_key.load_or_create(MemorySecretStore())
+_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=60)
+
+
+@settings(max_examples=150, deadline=None)
+@given(reason=st.none() | _text, firmware=_text, account=st.integers(0, 2**63) | _text.filter(bool),
+       model=st.none() | st.integers(0, 2**63), lines=st.none() | st.integers(0, 2**40))
+def test_any_receipt_survives_json_and_verifies(reason: str | None, firmware: str,
+                                                account: int | str, model: int | None,
+                                                lines: int | None) -> None:
+    receipt = make(_SIGNER.key_id, verdict_reason=reason, failure_reason=reason, account=account,
+                   model_id=model, lines_confirmed=lines,
+                   printer=PrinterInfo("octoprint", firmware))
+    envelope = _SIGNER.sign_receipt(receipt)
+    wire = json.dumps(envelope)  # ASCII escapes on the wire: the same object after parsing
+    back = verify_envelope(parse_envelope_json(wire), now=NOW,
+                           public_key_for=lambda a, k: _SIGNER.public_key_raw)
+    assert back == receipt
+    assert back.canonical_bytes() == receipt.canonical_bytes()
