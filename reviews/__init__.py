@@ -10,6 +10,12 @@ Qt-free.  Modules:
 - :mod:`reviews.schema`, :mod:`reviews.outbox` — the durable outbox: everything
   meant for the marketplace is written to the desktop database first, then
   delivered exactly once by a background sender through a pluggable transport.
+- :mod:`reviews.sender`, :mod:`reviews.http_transport` — the sender thread and
+  its HTTP transport.
 - :mod:`reviews.preview` — the points a review will earn, for the composer.
+- :mod:`reviews.publication` — model publication drafts (REWARDS.md §8).
+- :mod:`reviews.client` — a small client of the marketplace's HTTP API.
+- :mod:`reviews.service` — :class:`~reviews.service.ReviewsService`, what the
+  app builds and the UI and CLI call.
 - :mod:`reviews.errors` — the typed errors (:class:`~reviews.errors.ReviewsError`).
 """

@@ -52,3 +52,15 @@ outbox_files = sa.Table(
     sa.Column("media_type", sa.String(100), nullable=False),
     sa.UniqueConstraint("item_id", "position", name="uq_outbox_files_item_position"),
 )
+
+#: Drafts of model publications (reviews.publication), saved as the user edits.
+#: ``data`` is the draft as JSON; ``title`` is copied out for listings.
+publication_drafts = sa.Table(
+    "publication_drafts",
+    metadata,
+    sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+    sa.Column("title", sa.String(200), nullable=False, server_default=""),
+    sa.Column("data", sa.Text(), nullable=False),
+    sa.Column("created_at", sa.Float(), nullable=False),
+    sa.Column("updated_at", sa.Float(), nullable=False),
+)

@@ -19,6 +19,8 @@ The flow, as the end-of-print dialog and the review composer drive it:
 4. :meth:`ReviewsService.submit_review` — a review item carrying the
    receipt's signed envelope (the same bytes as the receipt item, so the
    service can link the two rather than see a replay) and the photos.
+5. :meth:`ReviewsService.publish` — a complete publication draft
+   (:mod:`reviews.publication`) with its model files and photos.
 
 Threads: every method blocks on the database (and ``prepare_photos`` on
 image work): call them from worker threads.  The sender runs on its own
@@ -42,6 +44,7 @@ from reviews import device_key, photos
 from reviews.device_key import DeviceKey, SecretStoreLike
 from reviews.errors import OutboxError, ReviewsError
 from reviews.outbox import Attachment, Kind, Outbox, OutboxItem, State
+from reviews.publication import MODEL_FILE_TYPES, Draft, publication_payload
 from reviews.receipts import (
     Id,
     JobState,
@@ -168,6 +171,19 @@ class ReviewsService:
             payload["receipt"] = receipt_item.payload
         item = self.outbox.add(Kind.REVIEW, payload, title=title or "review",
                                files=list(photos))
+        self._wake()
+        return item
+
+    def publish(self, draft: Draft) -> OutboxItem:
+        """Queue a complete publication draft (REWARDS.md §8): the model
+        files as they are, the photos made safe, in the draft's order."""
+        payload = publication_payload(draft)  # raises when incomplete
+        files = [Attachment.of(p, role="model_file",
+                               media_type=MODEL_FILE_TYPES[p.suffix.lower()])
+                 for p in draft.model_files]
+        files += self.prepare_photos(list(draft.photos))
+        item = self.outbox.add(Kind.MODEL_PUBLICATION, payload,
+                               title=draft.title or "model", files=files)
         self._wake()
         return item
 

@@ -128,3 +128,28 @@ def test_the_sender_is_owned_and_stopped(service: ReviewsService) -> None:
         transport.close()
     assert market.records[0].payload["rating"] == 4
     assert service.outbox.get(item.id).state is State.DELIVERED
+
+
+def test_a_draft_is_published_with_its_files_and_clean_photos(
+        service: ReviewsService, tmp_path: Path) -> None:
+    from reviews.publication import Draft, PrintSettings
+
+    stl = tmp_path / "hull.stl"
+    stl.write_bytes(b"solid hull\nendsolid hull\n")
+    draft = Draft(title="Hull", description="A hull.", category="Boats", license="CC0-1.0",
+                  model_files=(stl,), photos=(gps_photo(tmp_path / "p.jpg"),),
+                  settings=PrintSettings(material="PETG", nozzle_diameter=0.4,
+                                         layer_height=0.2, infill_density=20))
+    item = service.publish(draft)
+    with FakeMarketplace() as market:
+        transport = HttpTransport(market.url)
+        OutboxSender(service.outbox, transport).run_until_idle()
+        transport.close()
+    assert service.outbox.get(item.id).state is State.DELIVERED
+    [record] = market.records
+    assert record.path == "/api/v1/models" and record.payload["title"] == "Hull"
+    (model_name, model_data), (_photo_name, photo_data) = record.files
+    assert model_name == "model_file-0.stl" and model_data == stl.read_bytes()
+    assert photo_data.startswith(b"\xff\xd8") and b"Exif" not in photo_data
+    with pytest.raises(ReviewsError):
+        service.publish(Draft(title="incomplete"))

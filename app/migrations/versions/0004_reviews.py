@@ -1,4 +1,5 @@
-"""Reviews: the marketplace outbox (items and their attached files).
+"""Reviews: the marketplace outbox (items and their attached files) and
+drafts of model publications.
 
 Revision ID: 0004_reviews
 Revises: 0001_foundation
@@ -47,9 +48,18 @@ def upgrade() -> None:
         sa.Column("media_type", sa.String(100), nullable=False),
         sa.UniqueConstraint("item_id", "position", name="uq_outbox_files_item_position"),
     )
+    op.create_table(
+        "publication_drafts",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("title", sa.String(200), nullable=False, server_default=""),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.Float(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("publication_drafts")
     op.drop_table("outbox_files")
     op.drop_index("ix_outbox_items_due", table_name="outbox_items")
     op.drop_table("outbox_items")
