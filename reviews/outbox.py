@@ -17,6 +17,9 @@ States::
 - An item that was ``sending`` when the process died is queued again at the
   next start (:meth:`Outbox.recover`) with the **same** idempotency key: if
   the service had already applied it, it answers with its first answer.
+- Two senders on one database (the app and a headless ``layerline sync``)
+  are safe: at worst one re-queues an item the other is sending, the item
+  goes twice with the same key, and the service applies it once.
 - A rejected item keeps the service's reason (``last_error``), whether the
   user can fix it (``fixable``) and the service's answer.  It can be edited
   (:meth:`Outbox.edit`) and queued again (:meth:`Outbox.requeue`) with a new

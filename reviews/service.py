@@ -204,7 +204,10 @@ class ReviewsService:
         if self._sender is not None:
             self._sender.wake()
 
-    def stop(self, timeout: float = 30.0) -> None:
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the sender (the app's shutdown).  An item still in flight
+        after ``timeout`` is safe: it stays ``sending`` and is sent again,
+        with the same idempotency key, at the next start."""
         if self._sender is not None:
             self._sender.stop(timeout)
             self._sender = None
