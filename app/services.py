@@ -155,6 +155,9 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     log.debug("settings loaded from %s", paths.settings_file)
     notifier = notify.Notifier()
     errors = notify.ErrorPolicy(paths.crash_dir)
+    from reviews.errors import ReviewsError  # a tiny module: cheap at start-up
+
+    errors.register_known(ReviewsError)
     database = Database(paths.database_file)
     if not defer_database:
         database.start()
