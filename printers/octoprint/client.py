@@ -338,8 +338,10 @@ class OctoPrintClient:
         """A still from the server's snapshot webcam.  :class:`NoCameraError` when
         none is configured (or the webcam is disabled)."""
         settings = obj(self.get_json("/api/settings"), "settings", self.base_url)
-        webcam = settings.get("webcam")
-        if not isinstance(webcam, dict) or not webcam or webcam.get("webcamEnabled") is False:
+        if "webcam" not in settings:
+            raise OctoPrintProtocolError("settings: missing field 'webcam'", url=self.base_url)
+        webcam = obj(settings["webcam"], "settings.webcam", self.base_url)
+        if not webcam or webcam.get("webcamEnabled") is False:
             raise NoCameraError("this OctoPrint has no webcam enabled", url=self.base_url)
         if not webcam.get("snapshotWebcam") and not webcam.get("snapshotUrl"):
             raise NoCameraError("this OctoPrint has no snapshot webcam configured",

@@ -48,9 +48,7 @@ class ConnectionInfo:
 
     @property
     def connected(self) -> bool:
-        return self.state not in ("Closed", "Offline", "Error", "Offline after error") and not (
-            self.state.startswith("Offline") or self.state.startswith("Error")
-        )
+        return not self.state.startswith(("Closed", "Offline", "Error", "Unknown"))
 
 
 @dataclass(frozen=True)

@@ -119,7 +119,8 @@ class OutcomeTracker:
             reason = str(payload.get("reason", "")) or "error"
             if reason == "cancelled":
                 return self._settle(OutcomeKind.CANCELLED, "cancelled", "push", ptime)
-            detail = f"{reason}: {self.last_error}" if self.last_error else reason
+            error = str(payload.get("error") or "") or self.last_error
+            detail = f"{reason}: {error}" if error else reason
             return self._settle(OutcomeKind.FAILED, detail, "push", ptime)
         return None
 
@@ -134,8 +135,8 @@ class OutcomeTracker:
         if ours and job_active(job.state):
             self.seen_active = True
             return None
-        if printer.error:
-            self.last_error = printer.error
+        if printer.error or job.error:
+            self.last_error = printer.error or job.error
         gone = printer.flags.closed_or_error or printer.flags.error or not (
             printer.flags.operational
         )
