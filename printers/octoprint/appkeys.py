@@ -95,8 +95,9 @@ def key_from_password(
     base = base_url.rstrip("/")
     with httpx.Client(timeout=httpx.Timeout(t.call, connect=t.connect),
                       headers={"User-Agent": "Layerline"}) as http:
-        # Any answer sets OctoPrint's CSRF cookie (csrf_token_P<port>).
-        _call(http, "GET", f"{base}/api/version")
+        # The login page sets OctoPrint's CSRF cookie (csrf_token_P<port>), as
+        # for a browser; the API's own answers do not.
+        _check(_call(http, "GET", f"{base}/login"), "the login page")
         csrf = next((v for k, v in http.cookies.items() if k.startswith("csrf_token")), None)
         if csrf is None:
             raise OctoPrintProtocolError("the server set no CSRF cookie: not OctoPrint 1.8+?",
