@@ -8,6 +8,7 @@ OctoPrint's JSON.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +24,9 @@ class ServerVersion:
 
     @property
     def version_tuple(self) -> tuple[int, ...]:
-        """``"1.11.4"`` → ``(1, 11, 4)`` (non-numeric parts stop the tuple)."""
-        out: list[int] = []
-        for part in self.server.split("."):
-            digits = "".join(ch for ch in part if ch.isdigit())
-            if not digits or digits != part:
-                if digits and part.startswith(digits):
-                    out.append(int(digits))
-                break
-            out.append(int(digits))
-        return tuple(out)
+        """``"1.11.4"`` → ``(1, 11, 4)``; ``"1.11.0rc2"`` → ``(1, 11, 0)``."""
+        match = re.match(r"\d+(?:\.\d+)*", self.server)
+        return tuple(int(p) for p in match.group(0).split(".")) if match else ()
 
 
 @dataclass(frozen=True)

@@ -72,9 +72,9 @@ def test_version_and_server_check(octoprint: OctoPrintClient) -> None:
 def test_a_wrong_api_key_is_refused_with_a_typed_error(
     octoprint_server: OctoPrintServer,
 ) -> None:
-    with OctoPrintClient(octoprint_server.url, "WRONG" * 6, timeouts=TIMEOUTS) as client:
-        with pytest.raises(OctoPrintAuthError) as info:
-            client.version()
+    with (OctoPrintClient(octoprint_server.url, "WRONG" * 6, timeouts=TIMEOUTS) as client,
+          pytest.raises(OctoPrintAuthError) as info):
+        client.version()
     assert info.value.status == 403
     assert not info.value.transient
 
