@@ -102,6 +102,8 @@ class OctoPrintWatcher:
         self._job: JobHandle | None = None
         self._events_complete = False  # push has been up for the whole job
         self._status = LinkStatus(online=False, push=False, last_seen=None, error=None)
+        self._publish_lock = threading.Lock()
+        self._published: tuple[bool, bool, type | None] | None = None
         self._socket = (PushSocket(client, self._on_push, self._on_push_link, silence=silence,
                                    name=f"octoprint-push {client.base_url}") if push else None)
         self._thread = threading.Thread(target=self._poll_loop, daemon=True,
@@ -116,10 +118,10 @@ class OctoPrintWatcher:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._socket is not None:
-            self._socket.stop(timeout)
         if self._thread.is_alive():
             self._thread.join(timeout)
+        if self._socket is not None:
+            self._socket.stop(timeout)
 
     @property
     def status(self) -> LinkStatus:
@@ -172,11 +174,11 @@ class OctoPrintWatcher:
         with self._lock:
             if not up:
                 self._events_complete = False
-            self._status = LinkStatus(online=up or self._status.online, push=up,
-                                      last_seen=time.time() if up else self._status.last_seen,
-                                      error=None if up else error)
-            status = self._status
-        self._emit(status)
+            was = self._status
+            self._status = LinkStatus(online=up or was.online, push=up,
+                                      last_seen=time.time() if up else was.last_seen,
+                                      error=None if up else (was.error or error))
+        self._publish_status()
         self._wake.set()
 
     # ---------------------------------------------------------------- poll --
@@ -217,25 +219,36 @@ class OctoPrintWatcher:
 
     def _seen(self) -> None:
         with self._lock:
-            was = self._status
             self._status = LinkStatus(online=True, push=self.push_connected,
                                       last_seen=time.time(), error=None)
-            changed = not was.online or was.push != self._status.push
-            status = self._status
-        if changed:
-            log.info("OctoPrint %s online (push %s)", self.client.base_url,
-                     "up" if status.push else "down")
-            self._emit(status)
+        self._publish_status()
 
     def _offline(self, exc: OctoPrintError) -> None:
         with self._lock:
             was = self._status
             self._status = LinkStatus(online=False, push=self.push_connected,
                                       last_seen=was.last_seen, error=exc)
-            status = self._status
         if was.online or type(was.error) is not type(exc):
             log.warning("OctoPrint %s offline: %s", self.client.base_url, exc)
-        self._emit(status)
+        self._publish_status()
+
+    def _publish_status(self) -> None:
+        """Tell the listener the status if it changed (online, push, kind of
+        error).  Serialised, and always the latest: two threads changing the
+        status at once can never leave the listener with a stale one last."""
+        with self._publish_lock:
+            if self._stop.is_set():
+                return  # stopping: the link going down now is ours
+            with self._lock:
+                status = self._status
+            key = (status.online, status.push, type(status.error))
+            if key == self._published:
+                return
+            self._published = key
+            if status.online:
+                log.info("OctoPrint %s online (push %s)", self.client.base_url,
+                         "up" if status.push else "down")
+            self._emit(status)
 
     def _finish(self, job: JobHandle, outcome: Outcome) -> None:
         with self._lock:
