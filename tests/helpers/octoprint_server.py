@@ -236,6 +236,7 @@ if __name__ == "__main__":  # manual use: python -m tests.helpers.octoprint_serv
     t0 = time.monotonic()
     server.start()
     print(f"{server.url} api key {server.api_key} (up in {time.monotonic() - t0:.1f} s)")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # so that finally runs
     try:
         signal.pause()
     finally:

@@ -83,3 +83,46 @@ def test_server_gone_mid_print_then_back(
     with lock:
         kinds = [(s.online, s.push) for s in statuses]
     assert (False, False) in kinds and kinds[-1] == (True, True)
+
+
+def test_a_frozen_server_is_noticed_and_recovered(
+    octoprint_server: OctoPrintServer, octoprint: OctoPrintClient,
+) -> None:
+    """SIGSTOP: the server keeps its sockets open but answers nothing (the
+    farm's "frozen printer").  The push socket's ping goes unanswered, the
+    polls time out: typed timeouts, then everything back after SIGCONT."""
+    import os
+    import signal
+
+    from printers.octoprint import OctoPrintTimeoutError, Timeouts
+
+    fast = OctoPrintClient(octoprint_server.url, octoprint_server.api_key,
+                           timeouts=Timeouts(connect=1.0, call=2.0))
+    errors: list[LinkStatus] = []
+
+    def on_update(update: WatchUpdate) -> None:
+        if isinstance(update, LinkStatus) and update.error is not None:
+            errors.append(update)
+
+    watcher = OctoPrintWatcher(fast, on_update, poll_interval=0.3, silence=1.0,
+                               backoff=Backoff(initial=0.2, maximum=1.0))
+    watcher.start()
+    pid = octoprint_server.pid
+    assert pid is not None
+    try:
+        wait_for(lambda: watcher.push_connected, 30, "the push socket")
+        os.kill(pid, signal.SIGSTOP)
+        try:
+            with pytest.raises(OctoPrintTimeoutError):
+                fast.version()
+            wait_for(lambda: not watcher.push_connected and not watcher.status.online, 30,
+                     "the watcher to notice the frozen server")
+            assert isinstance(watcher.status.error, OctoPrintTimeoutError)
+        finally:
+            os.kill(pid, signal.SIGCONT)
+        wait_for(lambda: watcher.push_connected and watcher.status.online, 60,
+                 "the link to come back by itself")
+    finally:
+        watcher.stop()
+        fast.close()
+    assert any(isinstance(s.error, OctoPrintTimeoutError) for s in errors)
