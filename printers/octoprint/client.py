@@ -19,9 +19,11 @@ running.
 from __future__ import annotations
 
 import hashlib
+import http.cookiejar
 import json
 import logging
 import time
+import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,12 +70,12 @@ class Reply:
     url: str
 
 
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing: API-key requests must not grow a
-    session that another thread's call would then carry."""
+class _RejectCookies(http.cookiejar.DefaultCookiePolicy):
+    """Keep no cookie: API-key requests must not grow a session that another
+    thread's call would then carry."""
 
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
+    def set_ok(self, cookie: http.cookiejar.Cookie, request: urllib.request.Request) -> bool:
+        return False
 
 
 def sha256_file(path: Path) -> str:
@@ -106,7 +108,8 @@ class OctoPrintClient:
         self._api_key = api_key
         headers = {"User-Agent": user_agent, "Accept": "application/json"}
         self._http = httpx.Client(
-            headers=headers, cookies=_NoCookies(), follow_redirects=False, transport=transport,
+            headers=headers, cookies=http.cookiejar.CookieJar(policy=_RejectCookies()),
+            follow_redirects=False, transport=transport,
             timeout=httpx.Timeout(self.timeouts.call, connect=self.timeouts.connect),
         )
 

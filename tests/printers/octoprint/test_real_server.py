@@ -67,6 +67,7 @@ def test_version_and_server_check(octoprint: OctoPrintClient) -> None:
     assert version.version_tuple[:2] == (1, 11)
     assert version.api == "0.1"
     assert octoprint.server()["version"] == version.server
+    assert octoprint.session_login().name == "admin"
 
 
 def test_a_wrong_api_key_is_refused_with_a_typed_error(
