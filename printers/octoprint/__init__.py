@@ -11,7 +11,26 @@ Qt-free.  The pieces, each in its own module:
   interrupted, from events or from polling, with the uploaded file's SHA-256;
 - :mod:`.watch` — :class:`OctoPrintWatcher`: one server supervised (push first,
   polling as fallback, reconnection with backoff), the object the farm holds.
+
+How the farm (or ``layerline print``) drives one OctoPrint printer::
+
+    client = OctoPrintClient(url, secrets.get(key_name), timeouts=Timeouts(call=10))
+    watcher = OctoPrintWatcher(client, on_update)   # on_update: called on its threads
+    watcher.start()
+    client.connect("VIRTUAL")                       # or None: OctoPrint's default port
+    baseline = None                     # or client.file_info(path) when re-printing
+    upload = client.upload(Path("cube.gcode"), start=True)   # verified selected+started
+    handle = watcher.watch(upload, baseline)
+    ...                                             # watcher.cancel(), client.pause()...
+    outcome = handle.wait(timeout)                  # Outcome(kind, reason, sha256, ...)
+    watcher.stop(); client.close()
+
+``Outcome.kind`` is an :class:`OutcomeKind` (``completed``, ``failed``,
+``cancelled``, ``interrupted``: the values the serial printers' job records
+use); ``Outcome.sha256`` is the uploaded file's.  Every failure is an
+:class:`OctoPrintError`; ``OctoPrintError.transient`` says whether to retry.
 """
+
 
 from printers.octoprint.appkeys import KeyRequest, key_from_password
 from printers.octoprint.client import OctoPrintClient, Timeouts

@@ -268,3 +268,56 @@ def test_push_events_arrive_through_the_authenticated_socket(
     assert "PrintStarted" in events and "PrintDone" in events
     assert any(c.flags.printing and c.file_path == "push-socket.gcode" for c in currents), [
         (c.state_text, c.file_path) for c in currents]
+
+
+def test_without_the_session_auth_the_socket_gets_no_events(
+    octoprint: OctoPrintClient, tmp_path: Path
+) -> None:
+    """The contrast to the test above: a bare socket, never authenticated,
+    open during the same kind of print, hears the greeting and nothing else
+    (OctoPrint holds events back until the socket logs in)."""
+    import json
+
+    import websocket
+
+    from printers.octoprint.events import socket_url
+
+    bare = websocket.create_connection(socket_url(octoprint.base_url), timeout=10)
+    bare_got: list[dict[str, object]] = []
+    stop = threading.Event()
+
+    def read_bare() -> None:
+        bare.settimeout(0.5)
+        while not stop.is_set():
+            try:
+                data = bare.recv()
+            except websocket.WebSocketTimeoutException:
+                continue
+            except (websocket.WebSocketException, OSError):
+                return
+            bare_got.append(json.loads(data))
+
+    reader = threading.Thread(target=read_bare, daemon=True)
+    reader.start()
+    authed: list[PushMessage] = []
+    done = threading.Event()
+
+    def on_message(msg: PushMessage) -> None:
+        authed.append(msg)
+        if isinstance(msg, Event) and msg.type == "PrintDone":
+            done.set()
+
+    sock = PushSocket(octoprint, on_message)
+    sock.start()
+    try:
+        assert sock.connected.wait(30)
+        octoprint.upload(gcode(tmp_path, "bare-socket.gcode", 10), start=True)
+        assert done.wait(PRINT_WAIT), "no PrintDone on the authenticated socket"
+    finally:
+        sock.stop()
+        stop.set()
+        reader.join(10)
+        bare.close()
+    kinds = {key for message in bare_got for key in message}
+    assert "connected" in kinds
+    assert not kinds & {"event", "current", "history"}, kinds
