@@ -103,6 +103,8 @@ class OctoPrintClient:
         user_agent: str = "Layerline",
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise OctoPrintError(f"not an http(s) URL: {base_url!r}", url=base_url)
         self.base_url = base_url.rstrip("/")
         self.timeouts = timeouts or Timeouts()
         self._api_key = api_key
@@ -176,7 +178,7 @@ class OctoPrintClient:
             raise OctoPrintUnreachableError(
                 f"{method} {path}: {type(exc).__name__}: {exc or 'connection failed'}", url=url
             ) from exc
-        except httpx.HTTPError as exc:  # anything else httpx can raise (invalid URL...)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # anything else httpx raises
             raise OctoPrintError(f"{method} {path}: {exc}", url=url) from exc
         if reply.status not in set(ok):
             raise _status_error(method, path, reply)

@@ -44,3 +44,15 @@ def test_paths_are_quoted_and_commands_are_json() -> None:
     assert seen[0].url.raw_path == b"/api/files/local/my%20prints/a%20b%231.gcode"
     assert json.loads(seen[0].content) == {"command": "select", "print": True}
     assert json.loads(seen[1].content) == {"command": "pause", "action": "pause"}
+
+
+def test_a_url_that_is_not_http_is_refused_at_once() -> None:
+    import pytest
+
+    from printers.octoprint import OctoPrintError
+
+    for url in ("printer.local:5000", "ftp://printer", ""):
+        with pytest.raises(OctoPrintError, match="not an http"):
+            OctoPrintClient(url, "K")
+    with OctoPrintClient("http://[::1", "K") as client, pytest.raises(OctoPrintError):
+        client.version()  # a broken host part: a typed error, not httpx's
