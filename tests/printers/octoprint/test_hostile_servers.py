@@ -205,3 +205,25 @@ def test_the_watcher_reports_the_server_offline_and_stops_promptly(
     assert isinstance(statuses[0].error, OctoPrintTimeoutError)
     assert not watcher.status.online
     assert statuses[0].last_seen is None
+
+
+@pytest.mark.parametrize(("hostile", "expected"), [
+    ("hang", OctoPrintTimeoutError), ("status500", OctoPrintServerError),
+    ("malformed", OctoPrintProtocolError), ("close", OctoPrintUnreachableError),
+], indirect=["hostile"])
+def test_getting_a_key_from_a_hostile_server_fails_typed(
+    hostile: HostileServer, expected: type[OctoPrintError]
+) -> None:
+    from printers.octoprint import KeyRequest, key_from_password
+
+    def approval() -> str:
+        with KeyRequest(hostile.url, "Layerline", "admin", timeouts=FAST) as request:
+            request.submit()
+            return request.wait(timeout=5, interval=0.1)
+
+    errors = _run_all({
+        "password": lambda: key_from_password(hostile.url, "admin", "pw", timeouts=FAST),
+        "approval": approval,
+    })
+    for name, err in errors.items():
+        assert isinstance(err, expected), (name, err)
