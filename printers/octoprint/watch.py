@@ -134,7 +134,9 @@ class OctoPrintWatcher:
 
     def watch(self, upload: UploadResult, baseline: FileInfo | None = None) -> JobHandle:
         """Follow the job printing ``upload`` until it ends.  ``baseline`` is
-        the file's history before the job (None: a new file)."""
+        the file's history before the job (None: a new file).  One job at a
+        time, as OctoPrint prints one: a new ``watch`` replaces the previous
+        handle, which then never resolves."""
         tracker = OutcomeTracker(upload.path, upload.sha256, origin=upload.origin,
                                  baseline=baseline)
         if upload.printing:
