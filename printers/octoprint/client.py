@@ -53,9 +53,11 @@ MAX_BODY = 32 * 1024 * 1024  # a snapshot or a JSON answer; more is not OctoPrin
 
 @dataclass(frozen=True)
 class Timeouts:
-    """Deadlines in seconds.  ``call`` bounds a whole ordinary call (connect,
-    send, wait, read the body); ``upload`` bounds an upload; ``connect`` bounds
-    opening the TCP connection within either."""
+    """Deadlines in seconds.  ``connect`` bounds opening the TCP connection;
+    ``call`` bounds the rest of an ordinary call (sending, waiting for the
+    answer, and reading the whole body, however slowly it trickles), so one
+    call never lasts much more than ``connect + call``; ``upload`` takes the
+    place of ``call`` for uploads."""
 
     connect: float = 5.0
     call: float = 10.0
