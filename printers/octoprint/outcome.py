@@ -9,7 +9,8 @@ None.
 From events: ``PrintDone`` → completed; ``PrintCancelled`` (or
 ``PrintFailed`` with reason ``cancelled``) → cancelled; ``PrintFailed`` with
 reason ``error`` → failed, with the reason and the last ``Error`` event's
-text.
+text (or, when the printer was disconnected mid-print, which OctoPrint
+records as a failure without text, that).
 
 From polling, once the job is no longer active and the printer is operational
 again (or gone: closed, offline, in error): the file's print history decides.
@@ -51,6 +52,8 @@ class Outcome:
     print_time: float | None = None
 
 
+DISCONNECTED = "the printer was disconnected mid-print"
+
 _ACTIVE_WORDS = ("printing", "paus", "cancel", "resum", "starting", "finishing")
 
 
@@ -76,6 +79,7 @@ class OutcomeTracker:
         self.cancel_requested = False
         self.seen_active = False
         self.last_error = ""
+        self.disconnected = False
         self.outcome: Outcome | None = None
 
     def note_cancel_requested(self) -> None:
@@ -104,6 +108,9 @@ class OutcomeTracker:
         if type_ == "Error":
             self.last_error = str(payload.get("error", "")) or self.last_error
             return None
+        if type_ in ("Disconnecting", "Disconnected"):
+            self.disconnected = True
+            return None
         if type_ in ("PrintStarted", "PrintResumed", "PrintPaused") and self._ours(payload):
             self.seen_active = True
             return None
@@ -120,6 +127,8 @@ class OutcomeTracker:
             if reason == "cancelled":
                 return self._settle(OutcomeKind.CANCELLED, "cancelled", "push", ptime)
             error = str(payload.get("error") or "") or self.last_error
+            if not error and self.disconnected:
+                error = DISCONNECTED
             detail = f"{reason}: {error}" if error else reason
             return self._settle(OutcomeKind.FAILED, detail, "push", ptime)
         return None
@@ -151,7 +160,8 @@ class OutcomeTracker:
                 return self._settle(OutcomeKind.COMPLETED, "", "poll")
             if self.cancel_requested:
                 return self._settle(OutcomeKind.CANCELLED, "cancelled", "poll")
-            reason = self.last_error or job.error or "the print failed"
+            reason = self.last_error or job.error or (
+                DISCONNECTED if gone else "the print failed")
             return self._settle(OutcomeKind.FAILED, reason, "poll")
         if gone and self.last_error:
             return self._settle(OutcomeKind.FAILED, self.last_error, "poll")

@@ -58,6 +58,14 @@ def test_print_failed_without_error_uses_the_last_error_event() -> None:
     assert out is not None and out.reason == "error: Printer halted. kill() called!"
 
 
+def test_print_failed_after_a_disconnect_says_so() -> None:
+    t = tracker()
+    t.on_event("Disconnecting", {})
+    out = t.on_event("PrintFailed", payload(reason="error"))
+    assert out is not None and out.kind is OutcomeKind.FAILED
+    assert out.reason == "error: the printer was disconnected mid-print"
+
+
 def test_events_of_other_files_are_ignored() -> None:
     t = tracker()
     assert t.on_event("PrintDone", {"path": "other.gcode", "origin": "local"}) is None

@@ -234,6 +234,26 @@ def test_a_firmware_error_mid_print_fails_the_job_with_its_reason(
         assert outcome.reason.startswith("error: ")  # PrintFailed's reason
 
 
+@pytest.mark.parametrize("push", [True, False], ids=["push", "poll"])
+def test_disconnecting_the_printer_mid_print_fails_the_job(
+    octoprint: OctoPrintClient, tmp_path: Path, push: bool
+) -> None:
+    # What OctoPrint 1.11 does: PrintFailed with reason "error" and no error
+    # text, and a failure in the file's history.
+    watcher = started_watcher(octoprint, push=push)
+    try:
+        upload = octoprint.upload(gcode(tmp_path, f"dropped-{push}.gcode", 400), start=True)
+        handle = watcher.watch(upload)
+        wait_for(lambda: octoprint.job().state == "Printing", 30, "printing")
+        octoprint.disconnect()
+        outcome = handle.wait(PRINT_WAIT)
+    finally:
+        watcher.stop()
+    assert outcome is not None and outcome.kind is OutcomeKind.FAILED
+    assert "disconnected mid-print" in outcome.reason
+    assert octoprint.file_info(upload.path).failures == 1
+
+
 # ------------------------------------------------------------- push socket --
 def test_push_events_arrive_through_the_authenticated_socket(
     octoprint: OctoPrintClient, tmp_path: Path
