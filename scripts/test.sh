@@ -35,6 +35,14 @@ run_pytest() {
     [ "$rc" = 0 ] || status=1
 }
 
+# --- Real peer: OctoPrint 1.11 for tests/printers/octoprint -----------------
+# Installed once from PyPI into .cache/octoprint-venv (its own environment;
+# reused while it is intact), here rather than inside a test so that a slow
+# first install does not eat a test's timeout.  Fails the run with pip's
+# output when it cannot be installed: these tests are never skipped.
+step "OctoPrint for the tests (.cache/octoprint-venv)"
+$py -c 'from tests.helpers.octoprint_server import ensure_octoprint as e; print(e())' || status=1
+
 domain_dirs=()
 for d in tests/printers tests/library tests/reviews tests/marketplace; do
     [ -d "$d" ] && domain_dirs+=("$d")
