@@ -85,13 +85,22 @@ class ErrorPolicy:
 
     def __init__(self, crash_dir: Path) -> None:
         self._known: list[type[BaseException]] = [KnownError]
+        self._known_names: set[str] = set()
         self.crash_dir = crash_dir
 
     def register_known(self, *types: type[BaseException]) -> None:
         self._known.extend(types)
 
+    def register_known_name(self, *qualified_names: str) -> None:
+        """Register error classes by ``module.QualName`` without importing
+        them (a domain package's errors may live behind heavy imports)."""
+        self._known_names.update(qualified_names)
+
     def is_known(self, exc: BaseException) -> bool:
-        return isinstance(exc, tuple(self._known))
+        if isinstance(exc, tuple(self._known)):
+            return True
+        return any(f"{c.__module__}.{c.__qualname__}" in self._known_names
+                   for c in type(exc).__mro__)
 
     def write_crash_report(self, exc: BaseException, log_tail: str) -> Path:
         self.crash_dir.mkdir(parents=True, exist_ok=True)

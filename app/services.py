@@ -155,9 +155,12 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     log.debug("settings loaded from %s", paths.settings_file)
     notifier = notify.Notifier()
     errors = notify.ErrorPolicy(paths.crash_dir)
-    from reviews.errors import ReviewsError  # a tiny module: cheap at start-up
-
-    errors.register_known(ReviewsError)
+    # Each domain package's error base class: a known error (a message for
+    # the user), not a bug.  By name, so that nothing heavy is imported here.
+    errors.register_known_name(
+        "reviews.errors.ReviewsError",
+        "printers.octoprint.errors.OctoPrintError",
+    )
     database = Database(paths.database_file)
     if not defer_database:
         database.start()
