@@ -1,0 +1,81 @@
+"""``python -m marketplace serve --host 127.0.0.1 --port PORT --database URL --storage DIR``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+from pathlib import Path
+
+from marketplace.config import Config
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m marketplace",
+                                     description="The Layerline marketplace service")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the HTTP service")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8765)
+    serve.add_argument("--storage", type=Path, required=True,
+                       help="directory for files and photos (and the default SQLite database)")
+    serve.add_argument("--database", default=None,
+                       help="SQLAlchemy URL (default: SQLite in the storage directory); "
+                            "postgresql://... is supported")
+    serve.add_argument("--no-auto-approve", action="store_true",
+                       help="published models wait for a moderator")
+    serve.add_argument("--fast-hashing", action="store_true",
+                       help="cheap password hashing, for tests and benchmarks only")
+    serve.add_argument("--escalation-interval", type=float, default=300.0,
+                       help="seconds between runs of the 7-day jury escalation")
+    serve.add_argument("--seed-demo", action="store_true",
+                       help="create the demo account, models and profiles once started")
+    serve.add_argument("--log-level", default="INFO")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    import uvicorn
+
+    from marketplace.web import create_app
+
+    storage: Path = args.storage
+    storage.mkdir(parents=True, exist_ok=True)
+    url = args.database or f"sqlite:///{(storage / 'marketplace.db').resolve()}"
+    config = Config(database_url=url, storage=storage, auto_approve=not args.no_auto_approve,
+                    fast_hashing=args.fast_hashing,
+                    escalation_interval=args.escalation_interval)
+    app = create_app(config)
+    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
+                                           log_level=args.log_level.lower(), access_log=False))
+    if args.seed_demo:
+        from marketplace.demo import seed_demo
+
+        def seed() -> None:
+            if not server_started(server):
+                return
+            info = seed_demo(f"http://{args.host}:{args.port}")
+            logging.getLogger("marketplace.demo").info("demo ready: %s", info)
+
+        threading.Thread(target=seed, name="demo-seed", daemon=True).start()
+    server.run()
+    return 0
+
+
+def server_started(server: object, timeout: float = 30.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if getattr(server, "started", False):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
