@@ -130,7 +130,7 @@ def _looks_3mf(data: bytes) -> bool:
         return False
 
 
-_OBJ_LINE = re.compile(rb"^\s*(v|vn|vt|f|o|g|s|usemtl|mtllib|#|l)\b")
+_OBJ_LINE = re.compile(rb"^\s*(?:#|(?:v|vn|vt|vp|f|o|g|s|l|usemtl|mtllib)\b)")
 
 
 def _looks_obj(data: bytes) -> bool:

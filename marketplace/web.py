@@ -61,7 +61,7 @@ def search_models(
     q: Annotated[str, Query(max_length=200)] = "",
     tag: Annotated[str, Query(max_length=40)] = "",
     category: Annotated[str, Query(max_length=60)] = "",
-    creator_id: int | None = None,
+    creator_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     sort: Annotated[str, Query(pattern="^(recent|downloads|rating|reputation)$")] = "recent",
     limit: int = 20, offset: int = 0,
 ) -> dict[str, Any]:
@@ -165,6 +165,14 @@ def create_app(config: Config) -> FastAPI:
     @app.exception_handler(StarletteHTTPException)
     async def on_http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _problem(ApiError(exc.status_code, str(exc.detail), "", f"http_{exc.status_code}"))
+
+    @app.exception_handler(sa.exc.DataError)
+    @app.exception_handler(OverflowError)
+    async def on_bad_value(_request: Request, exc: Exception) -> JSONResponse:
+        # a value the database cannot hold (a NUL in text, an integer out of range)
+        log.info("refused a value the database cannot store: %s", type(exc).__name__)
+        return _problem(ApiError(422, "Unprocessable content", "a value is out of range",
+                                 "value_out_of_range"))
 
     @app.exception_handler(Exception)
     async def on_bug(_request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from marketplace import awards, ledger, receipts
 from marketplace import tables as t
-from marketplace.api.deps import Principal, Svc, Tx, User, write
+from marketplace.api.deps import BodyId, Id, Principal, Svc, Tx, User, write
 from marketplace.db import must_utc, utc
 from marketplace.errors import conflict, not_found, unauthorized, unprocessable
 from marketplace.reputation import creator_reputation
@@ -38,7 +38,7 @@ class Login(BaseModel):
 
 class ProfileEdit(BaseModel):
     nickname: str | None = Field(default=None, max_length=60)
-    avatar_photo_id: int | None = None
+    avatar_photo_id: BodyId | None = None
     bio: str | None = Field(default=None, max_length=5000)
 
 
@@ -157,7 +157,7 @@ def me(who: User, svc: Svc) -> dict[str, Any]:
 
 
 @router.get("/accounts/{account_id}")
-def public_account(account_id: int, svc: Svc) -> dict[str, Any]:
+def public_account(account_id: Id, svc: Svc) -> dict[str, Any]:
     with svc.store.read() as conn:
         return account_view(conn, account_id, private=False)
 
@@ -219,7 +219,7 @@ def add_printer(body: PrinterIn, request: Request, who: User) -> JSONResponse:
 
 
 @router.delete("/me/printers/{printer_id}")
-def delete_printer(printer_id: int, request: Request, who: User) -> JSONResponse:
+def delete_printer(printer_id: Id, request: Request, who: User) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         n = tx.conn.execute(t.printers.delete().where(
             t.printers.c.id == printer_id, t.printers.c.account_id == who.id)).rowcount

@@ -11,7 +11,18 @@ from pydantic import BaseModel, Field
 
 from marketplace import awards, ledger, receipts, rules
 from marketplace import tables as t
-from marketplace.api.deps import Admin, MaybeUser, Principal, Svc, Tx, User, page_args, write
+from marketplace.api.deps import (
+    Admin,
+    BodyId,
+    Id,
+    MaybeUser,
+    Principal,
+    Svc,
+    Tx,
+    User,
+    page_args,
+    write,
+)
 from marketplace.api.models import visible_model
 from marketplace.cases import open_case
 from marketplace.db import must_utc
@@ -26,11 +37,11 @@ class ReceiptEnvelope(BaseModel):
 
 
 class ReviewIn(BaseModel):
-    model_id: int
-    profile_id: int | None = None
+    model_id: BodyId
+    profile_id: BodyId | None = None
     stars: int | None = Field(default=None, ge=1, le=5)
     description: str | None = Field(default=None, max_length=10000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=10)
+    photo_ids: list[BodyId] = Field(default_factory=list, max_length=10)
     receipt: ReceiptEnvelope | None = None
     receipt_id: str | None = Field(default=None, max_length=36)
 
@@ -185,7 +196,7 @@ def create_review(body: ReviewIn, request: Request, who: User, svc: Svc) -> JSON
 
 
 @router.get("/reviews/{review_id}")
-def get_review(review_id: int, who: MaybeUser, svc: Svc) -> dict[str, Any]:
+def get_review(review_id: Id, who: MaybeUser, svc: Svc) -> dict[str, Any]:
     with svc.store.read() as conn:
         r = conn.execute(sa.select(t.reviews).where(t.reviews.c.id == review_id)
                          ).mappings().first()
@@ -197,7 +208,7 @@ def get_review(review_id: int, who: MaybeUser, svc: Svc) -> dict[str, Any]:
 
 
 @router.get("/models/{model_id}/reviews")
-def model_reviews(model_id: int, who: MaybeUser, svc: Svc, limit: int = 50,
+def model_reviews(model_id: Id, who: MaybeUser, svc: Svc, limit: int = 50,
                   offset: int = 0) -> list[dict[str, Any]]:
     limit, offset = page_args(limit, offset)
     with svc.store.read() as conn:
@@ -209,7 +220,7 @@ def model_reviews(model_id: int, who: MaybeUser, svc: Svc, limit: int = 50,
 
 
 @router.post("/reviews/{review_id}/votes")
-def vote(review_id: int, body: VoteIn, request: Request, who: User, svc: Svc) -> JSONResponse:
+def vote(review_id: Id, body: VoteIn, request: Request, who: User, svc: Svc) -> JSONResponse:
     with svc.store.read() as conn:
         author = conn.execute(sa.select(t.reviews.c.author_id).where(
             t.reviews.c.id == review_id, t.reviews.c.hidden.is_(False))).scalar()
@@ -265,7 +276,7 @@ def list_suggestions(who: User, svc: Svc) -> list[dict[str, Any]]:
 
 
 @router.post("/suggestions/{suggestion_id}/implemented")
-def mark_implemented(suggestion_id: int, request: Request, who: Admin,
+def mark_implemented(suggestion_id: Id, request: Request, who: Admin,
                      svc: Svc) -> JSONResponse:
     with svc.store.read() as conn:
         author = conn.execute(sa.select(t.suggestions.c.author_id).where(

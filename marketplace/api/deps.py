@@ -19,8 +19,9 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
+from pydantic import Field
 
 from marketplace import rules
 from marketplace import tables as t
@@ -34,6 +35,9 @@ from marketplace.security import token_hash
 log = logging.getLogger(__name__)
 
 ROLES = ("user", "moderator", "editor", "admin")
+MAX_ID = 2**31 - 1  # ids fit every database's INTEGER
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 @dataclass
@@ -185,4 +189,4 @@ def write(
 
 
 def page_args(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, 100)), max(0, offset)
+    return max(1, min(limit, 100)), max(0, min(offset, 1_000_000))

@@ -6,13 +6,13 @@ import hashlib
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request, UploadFile
+from fastapi import APIRouter, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace import awards, media, rules
 from marketplace import tables as t
-from marketplace.api.deps import MaybeUser, Principal, Svc, Tx, User, write
+from marketplace.api.deps import BodyId, Id, MaybeUser, Principal, Svc, Tx, User, write
 from marketplace.api.photos import photo_view, read_upload
 from marketplace.catalog import model_view, moderation_case_for_flag
 from marketplace.db import utc
@@ -36,12 +36,12 @@ class ModelFields(BaseModel):
     category: str | None = Field(default=None, max_length=60)
     license: str | None = Field(default=None, max_length=40)
     origin: str | None = Field(default=None, pattern="^(original|remix|repost|imported)$")
-    parent_id: int | None = None
+    parent_id: BodyId | None = None
     attribution: str | None = Field(default=None, max_length=2000)
 
 
 class PhotoRef(BaseModel):
-    id: int
+    id: BodyId
     cover: bool = False
     real_print: bool = False
 
@@ -116,14 +116,14 @@ def create_draft(body: ModelFields, request: Request, who: User) -> JSONResponse
 
 
 @router.get("/models/{model_id}")
-def get_model(model_id: int, who: MaybeUser, svc: Svc) -> dict[str, Any]:
+def get_model(model_id: Id, who: MaybeUser, svc: Svc) -> dict[str, Any]:
     with svc.store.read() as conn:
         visible_model(conn, model_id, who)
         return model_view(conn, model_id, who)
 
 
 @router.patch("/models/{model_id}")
-def edit_model(model_id: int, body: ModelFields, request: Request, who: User) -> JSONResponse:
+def edit_model(model_id: Id, body: ModelFields, request: Request, who: User) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         model = own_model(tx.conn, model_id, who)
         if model["status"] != "draft" and body.origin is not None \
@@ -135,7 +135,7 @@ def edit_model(model_id: int, body: ModelFields, request: Request, who: User) ->
 
 
 @router.delete("/models/{model_id}")
-def delete_draft(model_id: int, request: Request, who: User) -> JSONResponse:
+def delete_draft(model_id: Id, request: Request, who: User) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         model = own_model(tx.conn, model_id, who)
         if model["status"] != "draft":
@@ -175,7 +175,7 @@ def _checked_upload(file: UploadFile, svc: Svc) -> tuple[str, str, bytes, str]:
 
 
 @router.post("/models/{model_id}/files", status_code=201)
-def upload_file(model_id: int, file: UploadFile, request: Request, who: User,
+def upload_file(model_id: Id, file: UploadFile, request: Request, who: User,
                 svc: Svc) -> JSONResponse:
     name, kind, data, sha = _checked_upload(file, svc)
 
@@ -190,7 +190,7 @@ def upload_file(model_id: int, file: UploadFile, request: Request, who: User,
 
 
 @router.post("/models/{model_id}/versions", status_code=201)
-def new_version(model_id: int, files: list[UploadFile], request: Request, who: User,
+def new_version(model_id: Id, files: list[UploadFile], request: Request, who: User,
                 svc: Svc) -> JSONResponse:
     if not files or len(files) > 20:
         raise unprocessable("a version has 1 to 20 files")
@@ -210,8 +210,9 @@ def new_version(model_id: int, files: list[UploadFile], request: Request, who: U
 
 
 @router.get("/models/{model_id}/files")
-def list_files(model_id: int, who: MaybeUser, svc: Svc,
-               version: int | None = None) -> list[dict[str, Any]]:
+def list_files(model_id: Id, who: MaybeUser, svc: Svc,
+               version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+               ) -> list[dict[str, Any]]:
     with svc.store.read() as conn:
         model = visible_model(conn, model_id, who)
         q = sa.select(t.model_files).where(t.model_files.c.model_id == model_id)
@@ -223,7 +224,7 @@ def list_files(model_id: int, who: MaybeUser, svc: Svc,
 
 
 @router.put("/models/{model_id}/photos")
-def set_photos(model_id: int, body: PhotoOrder, request: Request, who: User) -> JSONResponse:
+def set_photos(model_id: Id, body: PhotoOrder, request: Request, who: User) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         own_model(tx.conn, model_id, who)
         ids = [p.id for p in body.photos]
@@ -283,7 +284,7 @@ def approve(tx: Tx, model_id: int) -> None:
 
 
 @router.post("/models/{model_id}/publish")
-def publish(model_id: int, request: Request, who: User, svc: Svc) -> JSONResponse:
+def publish(model_id: Id, request: Request, who: User, svc: Svc) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         model = own_model(tx.conn, model_id, who)
         if model["status"] != "draft":
@@ -312,7 +313,7 @@ def my_models(who: User, svc: Svc) -> list[dict[str, Any]]:
 
 
 @router.post("/models/{model_id}/downloads")
-def download_model(model_id: int, request: Request, who: User, svc: Svc) -> JSONResponse:
+def download_model(model_id: Id, request: Request, who: User, svc: Svc) -> JSONResponse:
     with svc.store.read() as conn:
         creator = visible_model(conn, model_id, who)["creator_id"]
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from marketplace import ledger, rules
 from marketplace import tables as t
-from marketplace.api.deps import ROLES, Admin, Editor, Moderator, Svc, Tx, User, write
+from marketplace.api.deps import ROLES, Admin, BodyId, Editor, Id, Moderator, Svc, Tx, User, write
 from marketplace.api.models import approve, load_model
 from marketplace.cases import (
     blind_item,
@@ -31,7 +31,7 @@ router = APIRouter(tags=["moderation"])
 
 class ReportIn(BaseModel):
     target_type: str = Field(pattern="^(model|review)$")
-    target_id: int
+    target_id: BodyId
     reason: str = Field(pattern="^(ai_generated|stolen|unrelated_photo|spam)$")
     note: str | None = Field(default=None, max_length=2000)
 
@@ -109,7 +109,7 @@ def jury_duties(who: User, svc: Svc) -> list[dict[str, Any]]:
 
 
 @router.post("/juries/{case_id}/votes")
-def jury_vote(case_id: int, body: JuryVote, request: Request, who: User) -> JSONResponse:
+def jury_vote(case_id: Id, body: JuryVote, request: Request, who: User) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         c = tx.conn
         seat = c.execute(sa.select(t.jurors.c.vote).where(
@@ -137,7 +137,7 @@ def moderator_cases(who: Moderator, svc: Svc, status: str = "moderator") -> list
 
 
 @router.post("/moderation/cases/{case_id}/decision")
-def moderator_decides(case_id: int, body: Outcome, request: Request,
+def moderator_decides(case_id: Id, body: Outcome, request: Request,
                       who: Moderator) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         case = tx.conn.execute(sa.select(t.cases).where(t.cases.c.id == case_id)
@@ -153,7 +153,7 @@ def moderator_decides(case_id: int, body: Outcome, request: Request,
 
 
 @router.post("/moderation/models/{model_id}/decision")
-def moderate_model(model_id: int, body: Decision, request: Request,
+def moderate_model(model_id: Id, body: Decision, request: Request,
                    who: Moderator) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         model = load_model(tx.conn, model_id)
@@ -180,7 +180,7 @@ def photo_queue(who: Moderator, svc: Svc) -> list[dict[str, Any]]:
 
 
 @router.post("/moderation/photos/{photo_id}/reject")
-def reject_photo(photo_id: int, request: Request, who: Moderator) -> JSONResponse:
+def reject_photo(photo_id: Id, request: Request, who: Moderator) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         n = tx.conn.execute(t.photos.update().where(t.photos.c.id == photo_id).values(
             rejected=True, queued=False, real_print=False)).rowcount
@@ -191,7 +191,7 @@ def reject_photo(photo_id: int, request: Request, who: Moderator) -> JSONRespons
 
 
 @router.post("/moderation/reviews/{review_id}/revoke-photo-points")
-def revoke_photo_points(review_id: int, request: Request, who: Moderator) -> JSONResponse:
+def revoke_photo_points(review_id: Id, request: Request, who: Moderator) -> JSONResponse:
     """Section 3: the photo points of a review go (a negative entry); the review stays."""
     def run(tx: Tx) -> tuple[int, Any]:
         c = tx.conn
@@ -220,7 +220,7 @@ def revoke_photo_points(review_id: int, request: Request, who: Moderator) -> JSO
 
 
 @router.post("/editor/models/{model_id}/spotlight")
-def select_spotlight(model_id: int, request: Request, who: Editor) -> JSONResponse:
+def select_spotlight(model_id: Id, request: Request, who: Editor) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         model = load_model(tx.conn, model_id)
         if model["status"] != "approved" or model["hidden"]:
@@ -245,7 +245,7 @@ def pending_applications(who: Editor, svc: Svc) -> list[dict[str, Any]]:
 
 
 @router.post("/editor/applications/{app_id}/decision")
-def decide_application(app_id: int, body: Decision, request: Request,
+def decide_application(app_id: Id, body: Decision, request: Request,
                        who: Editor) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         c = tx.conn
@@ -269,7 +269,7 @@ def decide_application(app_id: int, body: Decision, request: Request,
 
 
 @router.post("/admin/accounts/{account_id}/role")
-def set_role(account_id: int, body: RoleIn, request: Request, who: Admin) -> JSONResponse:
+def set_role(account_id: Id, body: RoleIn, request: Request, who: Admin) -> JSONResponse:
     assert body.role in ROLES
 
     def run(tx: Tx) -> tuple[int, Any]:
@@ -291,7 +291,7 @@ def add_item(body: ItemIn, request: Request, who: Admin) -> JSONResponse:
 
 
 @router.post("/admin/orders/{order_id}/decision")
-def decide_order(order_id: int, body: Decision, request: Request, who: Admin) -> JSONResponse:
+def decide_order(order_id: Id, body: Decision, request: Request, who: Admin) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         c = tx.conn
         order = c.execute(sa.select(t.orders).where(t.orders.c.id == order_id)
@@ -314,7 +314,7 @@ def decide_order(order_id: int, body: Decision, request: Request, who: Admin) ->
 
 
 @router.post("/admin/withdrawals/{withdrawal_id}/decision")
-def decide_withdrawal(withdrawal_id: int, body: Decision, request: Request,
+def decide_withdrawal(withdrawal_id: Id, body: Decision, request: Request,
                       who: Admin) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         c = tx.conn

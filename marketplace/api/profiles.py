@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from marketplace import awards, rules
 from marketplace import tables as t
-from marketplace.api.deps import MaybeUser, Principal, Svc, Tx, User, write
+from marketplace.api.deps import Id, MaybeUser, Principal, Svc, Tx, User, write
 from marketplace.api.models import record_download, visible_model
 from marketplace.db import must_utc
 from marketplace.errors import conflict, not_found, too_large
@@ -59,7 +59,7 @@ def load_profile(conn: sa.Connection, profile_id: int, who: Principal | None) ->
 
 
 @router.post("/models/{model_id}/profiles", status_code=201)
-def upload_profile(model_id: int, body: ProfileIn, request: Request, who: User,
+def upload_profile(model_id: Id, body: ProfileIn, request: Request, who: User,
                    svc: Svc) -> JSONResponse:
     raw = json.dumps(body.raw_settings) if body.raw_settings is not None else None
     if raw is not None and len(raw) > MAX_RAW:
@@ -85,7 +85,7 @@ def upload_profile(model_id: int, body: ProfileIn, request: Request, who: User,
 
 
 @router.get("/models/{model_id}/profiles")
-def model_profiles(model_id: int, who: MaybeUser, svc: Svc) -> list[dict[str, Any]]:
+def model_profiles(model_id: Id, who: MaybeUser, svc: Svc) -> list[dict[str, Any]]:
     with svc.store.read() as conn:
         visible_model(conn, model_id, who)
         rows = conn.execute(sa.select(t.profiles).where(
@@ -95,13 +95,13 @@ def model_profiles(model_id: int, who: MaybeUser, svc: Svc) -> list[dict[str, An
 
 
 @router.get("/profiles/{profile_id}")
-def get_profile(profile_id: int, who: MaybeUser, svc: Svc) -> dict[str, Any]:
+def get_profile(profile_id: Id, who: MaybeUser, svc: Svc) -> dict[str, Any]:
     with svc.store.read() as conn:
         return profile_view(conn, load_profile(conn, profile_id, who))
 
 
 @router.post("/profiles/{profile_id}/downloads")
-def download_profile(profile_id: int, request: Request, who: User, svc: Svc) -> JSONResponse:
+def download_profile(profile_id: Id, request: Request, who: User, svc: Svc) -> JSONResponse:
     with svc.store.read() as conn:
         prof = load_profile(conn, profile_id, who)
         creator = visible_model(conn, int(prof["model_id"]), who)["creator_id"]

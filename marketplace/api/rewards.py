@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 
 from marketplace import awards, ledger, rules
 from marketplace import tables as t
-from marketplace.api.deps import Svc, Tx, User, page_args, write
+from marketplace.api.deps import BodyId, Id, Svc, Tx, User, page_args, write
 from marketplace.api.models import own_model
 from marketplace.errors import ApiError, conflict, not_found, unprocessable
 from marketplace.reputation import creator_reputation
@@ -33,7 +33,7 @@ class PromotionIn(BaseModel):
 
 
 class OrderIn(BaseModel):
-    item_id: int
+    item_id: BodyId
 
 
 def balances_view(conn: sa.Connection, account_id: int) -> dict[str, Any]:
@@ -184,7 +184,7 @@ def my_withdrawals(who: User, svc: Svc) -> list[dict[str, Any]]:
 
 
 @router.post("/models/{model_id}/promotions", status_code=201)
-def promote(model_id: int, body: PromotionIn, request: Request, who: User) -> JSONResponse:
+def promote(model_id: Id, body: PromotionIn, request: Request, who: User) -> JSONResponse:
     def run(tx: Tx) -> tuple[int, Any]:
         c = tx.conn
         model = own_model(c, model_id, who)
