@@ -32,11 +32,40 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed-demo", action="store_true",
                        help="create the demo account, models and profiles once started")
     serve.add_argument("--log-level", default="INFO")
+    grant = sub.add_parser("grant-role", help="give an account a role (bootstraps the admin)")
+    grant.add_argument("--storage", type=Path, required=True)
+    grant.add_argument("--database", default=None)
+    grant.add_argument("username")
+    grant.add_argument("role", choices=["user", "moderator", "editor", "admin"])
     return parser
+
+
+def database_url(storage: Path, database: str | None) -> str:
+    return database or f"sqlite:///{(storage / 'marketplace.db').resolve()}"
+
+
+def grant_role(args: argparse.Namespace) -> int:
+
+    from marketplace import tables as t
+    from marketplace.db import make_engine, migrate
+
+    engine = make_engine(database_url(args.storage, args.database))
+    migrate(engine)
+    with engine.begin() as conn:
+        n = conn.execute(t.accounts.update().where(t.accounts.c.username == args.username)
+                         .values(role=args.role)).rowcount
+    engine.dispose()
+    if not n:
+        print(f"no account named {args.username!r}", file=sys.stderr)
+        return 1
+    print(f"{args.username} is now {args.role}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command == "grant-role":
+        return grant_role(args)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import uvicorn
@@ -45,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
 
     storage: Path = args.storage
     storage.mkdir(parents=True, exist_ok=True)
-    url = args.database or f"sqlite:///{(storage / 'marketplace.db').resolve()}"
+    url = database_url(storage, args.database)
     config = Config(database_url=url, storage=storage, auto_approve=not args.no_auto_approve,
                     fast_hashing=args.fast_hashing,
                     escalation_interval=args.escalation_interval)

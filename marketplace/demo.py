@@ -85,7 +85,7 @@ def seed_demo(base_url: str) -> DemoInfo:
         me = _ok(http.get("/me"))
         existing = _ok(http.get("/me/models"))
         if existing:
-            return DemoInfo(me["id"], token, tuple(m["id"] for m in existing))
+            return DemoInfo(me["id"], token, tuple(sorted(m["id"] for m in existing)))
         _ok(http.patch("/me", json={"nickname": "Demo Maker",
                                     "bio": "I print things and review them."}))
         _ok(http.put("/me/preferences", json={"tags": ["calibration", "household"]}))
