@@ -21,7 +21,7 @@ from marketplace.api.deps import MaybeUser, Services, Svc, page_args
 from marketplace.cases import escalate_stale
 from marketplace.catalog import SORTS, list_models
 from marketplace.config import Config
-from marketplace.db import Store, make_engine, migrate
+from marketplace.db import Store, lock_name, make_engine, migrate
 from marketplace.errors import ApiError, too_large
 from marketplace.media import BlobStore
 from marketplace.security import make_hasher
@@ -91,6 +91,7 @@ DEFAULT_STORE = (
 def seed_store(store: Store) -> None:
     """The store's first catalogue (an admin edits it afterwards)."""
     with store.write() as conn:
+        lock_name(conn, "seed-store")  # several workers may start at once
         if conn.execute(sa.select(t.store_items.c.id).limit(1)).first() is None:
             for title, description, price in DEFAULT_STORE:
                 conn.execute(t.store_items.insert().values(

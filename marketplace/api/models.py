@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 from marketplace import awards, media, rules
 from marketplace import tables as t
 from marketplace.api.deps import BodyId, Id, MaybeUser, Principal, Svc, Tx, User, write
-from marketplace.api.photos import photo_view, read_upload
+from marketplace.api.photos import ensure_blob, photo_view, read_upload
 from marketplace.catalog import model_view, moderation_case_for_flag
 from marketplace.db import utc
 from marketplace.errors import ApiError, conflict, forbidden, not_found, unprocessable
@@ -152,10 +152,7 @@ def delete_draft(model_id: Id, request: Request, who: User) -> JSONResponse:
 def _add_file(tx: Tx, model_id: int, version: int, *, name: str, kind: str, data: bytes,
               sha: str) -> dict[str, Any]:
     c = tx.conn
-    if c.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is None:
-        c.execute(t.blobs.insert().values(sha256=sha, size=len(data),
-                                          media_type="application/octet-stream",
-                                          created_at=tx.now))
+    ensure_blob(tx, sha, len(data), "application/octet-stream")
     res = c.execute(t.model_files.insert().values(
         model_id=model_id, version=version, name=name, kind=kind, sha256=sha, size=len(data),
         created_at=tx.now))

@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from marketplace import media, rules
 from marketplace import tables as t
 from marketplace.api.deps import Svc, Tx, User, write
+from marketplace.db import lock_name
 from marketplace.errors import not_found, too_large, unprocessable
 
 router = APIRouter(tags=["media"])
@@ -33,12 +34,19 @@ def near_duplicate(conn: sa.Connection, owner_id: int, hashes: tuple[int, ...]) 
     return False
 
 
-def store_photo(tx: Tx, owner_id: int, photo: media.Photo, sha: str) -> dict[str, Any]:
+def ensure_blob(tx: Tx, sha: str, size: int, media_type: str) -> None:
+    """Record a stored file once, even when two accounts upload it at the same moment."""
+    lock_name(tx.conn, f"blob:{sha}")
+    if tx.conn.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)
+                       ).first() is None:
+        tx.conn.execute(t.blobs.insert().values(sha256=sha, size=size, media_type=media_type,
+                                                created_at=tx.now))
+
+
+def store_photo(tx: Tx, owner_id: int, photo: media.Photo, sha: str,
+                queued: bool) -> dict[str, Any]:
     c = tx.conn
-    if c.execute(sa.select(t.blobs.c.sha256).where(t.blobs.c.sha256 == sha)).first() is None:
-        c.execute(t.blobs.insert().values(sha256=sha, size=len(photo.data),
-                                          media_type="image/jpeg", created_at=tx.now))
-    queued = near_duplicate(c, owner_id, photo.hashes)
+    ensure_blob(tx, sha, len(photo.data), "image/jpeg")
     res = c.execute(t.photos.insert().values(
         owner_id=owner_id, sha256=sha, width=photo.width, height=photo.height,
         phash=f"{photo.hashes[0]:016x}", queued=queued, created_at=tx.now))
@@ -66,7 +74,10 @@ def upload_photo(file: UploadFile, request: Request, who: User, svc: Svc) -> JSO
     raw = read_upload(file, svc.config.max_photo)
     photo = media.process_photo(raw, svc.config.max_photo)  # CPU work outside the lock
     sha = svc.blobs.put(photo.data)
-    return write(request, who, lambda tx: (201, store_photo(tx, who.id, photo, sha)))
+    # The reuse check reads only: it runs before the write lock is taken.
+    with svc.store.read() as conn:
+        queued = near_duplicate(conn, who.id, photo.hashes)
+    return write(request, who, lambda tx: (201, store_photo(tx, who.id, photo, sha, queued)))
 
 
 @router.get("/blobs/{sha256}")

@@ -109,3 +109,15 @@ def test_promotion_caps_hold_under_concurrency(sapi: Api) -> None:
     assert u.balances()["cred_tokens"] == 1
 
 
+
+
+def test_same_photo_from_many_accounts_at_once(sapi: Api) -> None:
+    from marketplace.demo import demo_photo
+
+    users = [sapi.user() for _ in range(10)]
+    data = demo_photo(31337)
+    with httpx.Client(base_url=sapi.server.base_url + "/api/v1", timeout=120) as http:
+        results = all_at_once(10, lambda i: http.post(
+            "/photos", headers=users[i].headers, files={"file": ("p.jpg", data, "image/jpeg")}))
+    assert [r.status_code for r in results] == [201] * 10, [r.text for r in results]
+    assert len({r.json()["sha256"] for r in results}) == 1
