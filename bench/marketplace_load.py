@@ -84,12 +84,13 @@ class Postgres:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-def start_service(database: str, storage: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_service(database: str, storage: Path, workers: int
+                  ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "marketplace", "serve", "--host", "127.0.0.1", "--port",
          str(port), "--storage", str(storage), "--database", database, "--fast-hashing",
-         "--log-level", "WARNING"], cwd=ROOT)
+         "--workers", str(workers), "--log-level", "WARNING"], cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -184,11 +185,11 @@ async def load(base: str, tokens: list[str], models: list[int], duration: float
     return lat, errors
 
 
-def run(db: str, clients: int, duration: float, models: int) -> None:
+def run(db: str, clients: int, duration: float, models: int, workers: int) -> None:
     storage = Path(tempfile.mkdtemp(prefix="mp-bench-"))
     pg = Postgres() if db == "postgres" else None
     url = pg.start() if pg else f"sqlite:///{storage / 'bench.db'}"
-    proc, base = start_service(url, storage)
+    proc, base = start_service(url, storage, workers)
     try:
         tokens, ids = setup(base, clients, models)
         lat, errors = asyncio.run(load(base, tokens, ids, duration))
@@ -198,7 +199,8 @@ def run(db: str, clients: int, duration: float, models: int) -> None:
         if pg:
             pg.stop()
         shutil.rmtree(storage, ignore_errors=True)
-    print(f"\n== {db}: {clients} clients, {duration:.0f} s, {models} models ==")
+    print(f"\n== {db}: {clients} clients, {duration:.0f} s, {models} models, "
+          f"{workers} server worker(s), {os.cpu_count()} CPUs ==")
     print(f"{'operation':38} {'count':>7} {'per s':>8} {'p50 ms':>9} {'p99 ms':>9} {'errors':>7}")
     for name in ("photo upload (500 KB)", "review post", "review submission (upload + post)",
                  "list models", "health (floor)"):
@@ -218,9 +220,10 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--duration", type=float, default=60.0)
     parser.add_argument("--models", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
     args = parser.parse_args()
     for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
-        run(db, args.clients, args.duration, args.models)
+        run(db, args.clients, args.duration, args.models, args.workers)
     return 0
 
 

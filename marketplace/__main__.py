@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 from marketplace.config import Config
 
@@ -31,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between runs of the 7-day jury escalation")
     serve.add_argument("--seed-demo", action="store_true",
                        help="create the demo account, models and profiles once started")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="worker processes (each with its own connection pool)")
     serve.add_argument("--log-level", default="INFO")
     grant = sub.add_parser("grant-role", help="give an account a role (bootstraps the admin)")
     grant.add_argument("--storage", type=Path, required=True)
@@ -70,40 +75,59 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     import uvicorn
 
-    from marketplace.web import create_app
+    from marketplace.db import make_engine, migrate
 
     storage: Path = args.storage
     storage.mkdir(parents=True, exist_ok=True)
     url = database_url(storage, args.database)
-    config = Config(database_url=url, storage=storage, auto_approve=not args.no_auto_approve,
-                    fast_hashing=args.fast_hashing,
-                    escalation_interval=args.escalation_interval)
-    app = create_app(config)
-    server = uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port,
-                                           log_level=args.log_level.lower(), access_log=False))
+    engine = make_engine(url)
+    migrate(engine)  # once, before any worker starts
+    engine.dispose()
+    os.environ[CONFIG_ENV] = json.dumps({
+        "database_url": url, "storage": str(storage), "auto_approve": not args.no_auto_approve,
+        "fast_hashing": args.fast_hashing, "escalation_interval": args.escalation_interval})
     if args.seed_demo:
-        from marketplace.demo import seed_demo
-
-        def seed() -> None:
-            if not server_started(server):
-                return
-            info = seed_demo(f"http://{args.host}:{args.port}")
-            logging.getLogger("marketplace.demo").info("demo ready: %s", info)
-
-        threading.Thread(target=seed, name="demo-seed", daemon=True).start()
-    server.run()
+        threading.Thread(target=_seed_when_up, args=(args.host, args.port), name="demo-seed",
+                         daemon=True).start()
+    uvicorn.run("marketplace.__main__:app_from_environment", factory=True, host=args.host,
+                port=args.port, workers=args.workers if args.workers > 1 else None,
+                log_level=args.log_level.lower(), access_log=False)
     return 0
 
 
-def server_started(server: object, timeout: float = 30.0) -> bool:
+CONFIG_ENV = "LAYERLINE_MARKETPLACE_SERVE"
+
+
+def app_from_environment() -> Any:
+    """The app of one worker, configured by ``serve`` through the environment."""
+    from marketplace.web import create_app
+
+    raw = json.loads(os.environ[CONFIG_ENV])
+    return create_app(Config(
+        database_url=raw["database_url"], storage=Path(raw["storage"]),
+        auto_approve=raw["auto_approve"], fast_hashing=raw["fast_hashing"],
+        escalation_interval=raw["escalation_interval"]))
+
+
+def _seed_when_up(host: str, port: int, timeout: float = 60.0) -> None:
     import time
 
+    import httpx
+
+    from marketplace.demo import seed_demo
+
+    base = f"http://{host}:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if getattr(server, "started", False):
-            return True
-        time.sleep(0.05)
-    return False
+        try:
+            if httpx.get(base + "/api/v1/health", timeout=2).status_code == 200:
+                info = seed_demo(base)
+                logging.getLogger("marketplace.demo").info("demo ready: %s", info)
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    logging.getLogger("marketplace.demo").error("the service did not come up: no demo")
 
 
 if __name__ == "__main__":

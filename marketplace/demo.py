@@ -7,6 +7,7 @@ and is idempotent: a second call signs in and returns what exists.
 from __future__ import annotations
 
 import io
+import random
 import struct
 from dataclasses import dataclass
 from typing import Any
@@ -50,16 +51,19 @@ def cube_stl(size: float = 20.0) -> bytes:
 
 
 def demo_photo(seed: int, size: tuple[int, int] = (640, 480)) -> bytes:
-    """A distinct JPEG per seed (different shapes, so perceptual hashes differ)."""
-    img = Image.new("RGB", size, (30 + seed * 40 % 200, 60, 90))
-    draw = ImageDraw.Draw(img)
+    """A distinct JPEG per seed: random shapes, so perceptual hashes differ widely."""
+    rnd = random.Random(seed)
     w, h = size
-    for i in range(6):
-        x = (seed * 97 + i * 131) % w
-        y = (seed * 53 + i * 71) % h
-        draw.ellipse((x - 60, y - 40, x + 60, y + 40),
-                     fill=((seed * 31 + i * 50) % 255, (i * 80) % 255, (seed * 13) % 255))
-    draw.rectangle((w // 4, h // 3, w // 4 + 40 + seed * 10 % 200, h // 3 + 90), fill="white")
+    img = Image.new("RGB", size, tuple(rnd.randrange(256) for _ in range(3)))
+    draw = ImageDraw.Draw(img)
+    for _ in range(14):
+        x0, y0 = rnd.randrange(w), rnd.randrange(h)
+        x1, y1 = x0 + rnd.randrange(40, w // 2), y0 + rnd.randrange(40, h // 2)
+        colour = tuple(rnd.randrange(256) for _ in range(3))
+        if rnd.random() < 0.5:
+            draw.ellipse((x0, y0, x1, y1), fill=colour)
+        else:
+            draw.rectangle((x0, y0, x1, y1), fill=colour)
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=85)
     return buf.getvalue()
