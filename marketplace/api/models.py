@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from marketplace import awards, media, rules
 from marketplace import tables as t
-from marketplace.api.deps import BodyId, Id, MaybeUser, Principal, Svc, Tx, User, write
+from marketplace.api.deps import BodyId, Id, MaybeUser, Principal, Svc, Tx, User, page_args, write
 from marketplace.api.photos import ensure_blob, photo_view, read_upload
 from marketplace.catalog import model_view, moderation_case_for_flag
 from marketplace.db import utc
@@ -326,6 +326,19 @@ def download_model(model_id: Id, request: Request, who: User, svc: Svc) -> JSONR
             {"name": f["name"], "sha256": f["sha256"], "url": f"/api/v1/blobs/{f['sha256']}"}
             for f in files]}
     return write(request, who, run, lock=[creator])
+
+
+@router.get("/me/downloads")
+def my_downloads(who: User, svc: Svc, limit: int = 50, offset: int = 0
+                 ) -> list[dict[str, Any]]:
+    """The signed-in account's downloads of models and profiles, newest first."""
+    limit, offset = page_args(limit, offset)
+    with svc.store.read() as conn:
+        rows = conn.execute(sa.select(t.downloads).where(t.downloads.c.account_id == who.id)
+                            .order_by(t.downloads.c.id.desc()).limit(limit).offset(offset)
+                            ).mappings().all()
+    return [{"model_id": r["model_id"], "profile_id": r["profile_id"],
+             "at": _when(dict(r), "created_at")} for r in rows]
 
 
 def record_download(tx: Tx, account_id: int, model: dict[str, Any],

@@ -84,6 +84,7 @@ def matrix(i: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
         ("PUT", f"/models/{m}/photos", USER, {"json": {"photos": []}}),
         ("POST", f"/models/{d}/publish", USER, {}),
         ("GET", "/me/models", USER, {}),
+        ("GET", "/me/downloads", USER, {}),
         ("POST", f"/models/{m}/downloads", USER, {}),
         ("POST", f"/models/{m}/profiles", USER, {"json": {}}),
         ("GET", f"/models/{m}/profiles", PUBLIC, {}),

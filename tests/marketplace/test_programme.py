@@ -258,6 +258,9 @@ def test_versions_and_remix_attribution(api: Api) -> None:
     model = api.http.get(f"/models/{m}").json()
     assert [x["version"] for x in model["versions"]] == [1, 2]
     assert model["files"][0]["name"] == "v2.stl"
+    downloader = api.user()
+    downloader.ok("POST", f"/models/{m}/downloads")
+    assert [d["model_id"] for d in downloader.ok("GET", "/me/downloads")] == [m]
     old = api.http.get(f"/models/{m}/files", params={"version": 1}).json()
     assert old[0]["name"] == "m.stl"
     assert api.http.get(old[0]["url"].removeprefix("/api/v1")).content == cube_stl()

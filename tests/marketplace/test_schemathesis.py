@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 
@@ -21,15 +22,28 @@ from marketplace.config import Config
 from tests.marketplace.client import Api, FakeClock, Server
 from tests.marketplace.conftest import start_server
 
-EXAMPLES = 12
+EXAMPLES = 10
 
 
-@pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iterator[Server]:
+def fresh_postgres_database(url: str, name: str) -> str:
+    """A new database in the session's throw-away cluster: the fuzzer's own."""
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    engine.dispose()
+    return url.replace("/marketplace?", f"/{name}?")
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def fuzz_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+                clock: FakeClock) -> Iterator[Server]:
     root: Path = tmp_path_factory.mktemp("mp-fuzz")
-    config = Config(database_url=f"sqlite:///{root / 'm.db'}", storage=root / "s",
-                    fast_hashing=True, clock=clock, max_photo=2_000_000,
-                    max_model_file=2_000_000)
+    if request.param == "sqlite":
+        url = f"sqlite:///{root / 'm.db'}"
+    else:
+        url = fresh_postgres_database(request.getfixturevalue("postgres_url"), "fuzz")
+    config = Config(database_url=url, storage=root / "s", fast_hashing=True, clock=clock,
+                    max_photo=2_000_000, max_model_file=2_000_000)
     srv, server, thread = start_server(config)
     yield srv
     server.should_exit = True
