@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -318,3 +319,64 @@ def test_without_auto_approve_a_moderator_approves(manual_server: Server) -> Non
         mod.ok("POST", f"/moderation/models/{m2}/decision", json={"approve": False})
         assert u.ok("GET", f"/models/{m2}")["status"] == "rejected"
         assert u.balances()["standard"] == 40
+
+
+def test_profile_milestones_on_a_spotlight_model_are_spotlight_points(api: Api) -> None:
+    creator, uploader, editor = api.user(), api.user(), api.role_user("editor")
+    m = creator.model(origin="imported")
+    p = uploader.profile(m)
+    editor.ok("POST", f"/editor/models/{m}/spotlight")
+    for _ in range(50):
+        api.user().ok("POST", f"/profiles/{p}/downloads")
+    assert uploader.balances()["spotlight"] == 5  # the profile's 50-download milestone
+    assert creator.balances()["spotlight"] == 20  # and the model's, through its profile
+    assert uploader.balances()["standard"] == 25  # paid before the selection
+
+
+def test_activity_token_once_per_utc_day(api: Api, clock: FakeClock) -> None:
+    u = api.user()
+    before = clock()
+    try:
+        for _ in range(3):
+            u.ok("POST", "/suggestions", json={"text": "more"})
+        assert u.balances()["cred_tokens"] == 1
+        clock.advance(timedelta(days=1))
+        u.ok("POST", "/suggestions", json={"text": "again"})
+        assert u.balances()["cred_tokens"] == 2
+        u.ok("GET", "/me")  # reading is not a change
+        assert u.balances()["cred_tokens"] == 2
+    finally:
+        clock.set(before)
+
+
+def test_promoted_placements_are_used_up_and_expire(api: Api, clock: FakeClock) -> None:
+    creator = api.user()
+    tag = f"plc{creator.id}"
+    models = [creator.model(origin="imported", tags=[tag]) for _ in range(2)]
+    for _ in range(3):
+        u = api.user()
+        u.ok("POST", "/reviews", json={"model_id": models[0], "stars": 5,
+                                       "receipt": u.receipt(clock(), model_id=models[0])})
+    creator.ok("POST", f"/models/{models[1]}/promotions", json={"tokens": 1})
+
+    def promoted() -> list[int]:
+        items = api.http.get("/models", params={"tag": tag}).json()["items"]
+        return [i["id"] for i in items if i["promoted"]]
+
+    for _ in range(50):  # one token buys 50 placements
+        assert promoted() == [models[1]]
+    assert promoted() == []
+    creator.ok("POST", f"/models/{models[1]}/promotions", json={"tokens": 1})
+    assert promoted() == [models[1]]
+    before = clock()
+    try:
+        clock.set(rules_end_of_day(before))  # it expires at the end of the UTC day
+        assert promoted() == []
+    finally:
+        clock.set(before)
+
+
+def rules_end_of_day(moment: datetime) -> datetime:
+    from marketplace import rules
+
+    return rules.end_of_utc_day(moment)
