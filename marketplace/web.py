@@ -107,6 +107,7 @@ def create_app(config: Config) -> FastAPI:
     migrate(engine)
     svc = Services(config=config, store=Store(engine), blobs=BlobStore(config.storage / "blobs"),
                    hasher=make_hasher(config.fast_hashing))
+    svc.dummy_hash = svc.hasher.hash("not a real password")
     seed_store(svc.store)
     stop = threading.Event()
 

@@ -125,7 +125,7 @@ def register(body: Registration, request: Request, svc: Svc) -> JSONResponse:
         aid = int(pk[0])
         return 201, {"account": account_view(c, aid, private=True), **issue_token(tx, aid)}
 
-    return write(request, None, run)
+    return write(request, None, run, payload_digest=body.model_dump_json())
 
 
 @router.post("/auth/token")
@@ -134,10 +134,14 @@ def login(body: Login, request: Request, svc: Svc) -> JSONResponse:
         row = conn.execute(sa.select(t.accounts.c.id, t.accounts.c.password_hash).where(
             sa.or_(t.accounts.c.username == body.username,
                    t.accounts.c.email == body.username.lower()))).first()
-    if row is None or not verify_password(svc.hasher, row.password_hash, body.password):
+    # Hash even for an unknown name, so that timing does not tell which names exist.
+    stored = row.password_hash if row is not None else svc.dummy_hash
+    if not verify_password(svc.hasher, stored, body.password) or row is None:
         raise unauthorized("wrong username or password")
     aid = int(row.id)
-    return write(request, None, lambda tx: (200, issue_token(tx, aid)))
+    return write(request, None, lambda tx: (200, issue_token(tx, aid)),
+                 payload_digest=body.model_dump_json())
+
 
 
 @router.post("/auth/logout")

@@ -46,6 +46,7 @@ class Services:
     store: Store
     blobs: BlobStore
     hasher: PasswordHasher
+    dummy_hash: str = ""  # verified against for unknown names (no timing oracle)
 
     def now(self) -> datetime:
         return self.config.clock()
@@ -142,14 +143,18 @@ def write(
     body: Callable[[Tx], tuple[int, Any]],
     *,
     lock: Iterable[int | None] = (),
+    payload_digest: str = "",
 ) -> JSONResponse:
     svc = services(request)
     key = request.headers.get("idempotency-key")
     if key is not None and (not key.strip() or len(key) > 200):
         raise bad_request("an Idempotency-Key is 1 to 200 characters", "bad_idempotency_key")
     scope = f"account:{who.id}" if who else "anonymous"
+    # Anonymous keys share one scope: their fingerprint includes the request body,
+    # so nobody replays someone else's registration (and gets its token).
     fingerprint = hashlib.sha256(
-        f"{request.method} {request.url.path}".encode("utf-8", "surrogatepass")).hexdigest()
+        f"{request.method} {request.url.path} {payload_digest}".encode(
+            "utf-8", "surrogatepass")).hexdigest()
     extra = list(lock)
     for attempt in range(8):
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -76,6 +77,21 @@ def test_idempotency_key_reused_for_another_request_is_refused(sapi: Api) -> Non
     assert other.json()["code"] == "idempotency_key_reused"
     # keys are per account: another account may use the same key
     assert sapi.user().post("/suggestions", json={"text": "b"}, headers=h).status_code == 201
+
+
+def test_anonymous_idempotency_keys_never_replay_someone_elses_answer(sapi: Api) -> None:
+    h = {"Idempotency-Key": "signup"}
+    first = sapi.http.post("/accounts", headers=h, json={
+        "username": "idem_a_" + str(id(sapi))[-6:], "email": f"a{id(sapi)}@x.invalid",
+        "password": "first password"})
+    assert first.status_code == 201
+    same = sapi.http.post("/accounts", headers=h, json=json.loads(first.request.content))
+    assert same.json()["token"] == first.json()["token"]  # a true retry
+    other = sapi.http.post("/accounts", headers=h, json={
+        "username": "idem_b_" + str(id(sapi))[-6:], "email": f"b{id(sapi)}@x.invalid",
+        "password": "second password"})
+    assert other.status_code == 422
+    assert "token" not in other.json()
 
 
 def test_redemptions_never_exceed_the_balance(sapi: Api) -> None:
