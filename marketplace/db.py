@@ -10,6 +10,7 @@ order so that two writers never deadlock.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -78,6 +79,10 @@ class Store:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        # SQLite admits one writer; its busy handler makes the others sleep and poll,
+        # which under load gives long tails.  Writers of this process queue here
+        # instead, and only other processes ever meet the busy handler.
+        self._sqlite_writers = threading.Lock() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def read(self) -> Iterator[sa.Connection]:
@@ -86,7 +91,11 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sa.Connection]:
-        with self.engine.connect() as raw:
+        if self._sqlite_writers is None:
+            with self.engine.connect() as raw, raw.begin():
+                yield raw
+            return
+        with self._sqlite_writers, self.engine.connect() as raw:
             conn = raw.execution_options(immediate=True)
             with conn.begin():
                 yield conn
