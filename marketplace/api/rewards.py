@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from marketplace import awards, ledger, rules
 from marketplace import tables as t
 from marketplace.api.deps import BodyId, Id, Svc, Tx, User, page_args, write
-from marketplace.api.models import own_model
+from marketplace.api.models import own_model, visible_model
 from marketplace.errors import ApiError, conflict, not_found, unprocessable
 from marketplace.reputation import creator_reputation
 
@@ -126,6 +126,30 @@ def rewards_summary(who: User, svc: Svc) -> dict[str, Any]:
                 "model_daily_cap": rules.PROMOTION_TOKENS_PER_MODEL_PER_DAY,
             },
         }
+
+
+@router.get("/me/review-preview")
+def review_preview(who: User, svc: Svc, model_id: Annotated[int, Query(ge=1, le=2**31 - 1)],
+                   profile_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None
+                   ) -> dict[str, Any]:
+    """What a review of this model (and profile) would earn the signed-in account now."""
+    now = svc.now()
+    with svc.store.read() as conn:
+        visible_model(conn, model_id, who)
+        award, parts = awards.review_award(
+            conn, author=who.id, model_id=model_id, profile_id=profile_id, review_id=-1,
+            rating=True, photo=True, description=True)
+        used = ledger.month_used(conn, who.id, "review", now)
+    cap_left = max(0, rules.REVIEW_MONTHLY_CAP * 10 - used)
+    best = ledger.to_tenths(award.points) if award is not None else 0
+    return {
+        "kind": (None if award is None else
+                 "first_on_model" if award.key.startswith("review_first:") else "new_profile"),
+        "parts": parts, "max_points": ledger.as_number(best),
+        "cap_left_this_month": ledger.as_number(cap_left),
+        "would_pay_at_most": ledger.as_number(min(best, cap_left)),
+        "description_min_chars": rules.REVIEW_DESCRIPTION_MIN_CHARS,
+    }
 
 
 @router.post("/me/conversions", status_code=201)

@@ -101,6 +101,7 @@ def matrix(i: dict[str, Any]) -> list[tuple[str, str, str, dict[str, Any]]]:
         ("GET", "/me/balances", USER, {}),
         ("GET", "/me/ledger", USER, {}),
         ("GET", "/me/rewards", USER, {}),
+        ("GET", "/me/review-preview", USER, {"params": {"model_id": m}}),
         ("POST", "/me/conversions", USER, {"json": {"spotlight_points": 100,
                                                      "target": "credits"}}),
         ("GET", "/me/withdrawals", USER, {}),

@@ -97,6 +97,24 @@ def test_review_points_first_and_later(api: Api) -> None:
     assert r.balances()["standard"] == 17
 
 
+def test_review_preview_agrees_with_what_is_paid(api: Api) -> None:
+    creator, r = api.user(), api.user()
+    m = creator.model()
+    p1 = creator.profile(m)
+    before = r.ok("GET", "/me/review-preview", params={"model_id": m, "profile_id": p1})
+    assert (before["kind"], before["max_points"], before["would_pay_at_most"]) == (
+        "first_on_model", 10, 10)
+    r.ok("POST", "/reviews", json={"model_id": m, "profile_id": p1, "stars": 5,
+                                   "description": DESC, "photo_ids": [r.photo()]})
+    used = r.ok("GET", "/me/review-preview", params={"model_id": m, "profile_id": p1})
+    assert used["kind"] is None and used["max_points"] == 0
+    p2 = creator.profile(m, "other")
+    later = r.ok("GET", "/me/review-preview", params={"model_id": m, "profile_id": p2})
+    assert (later["kind"], later["max_points"], later["cap_left_this_month"]) == (
+        "new_profile", 7, 60)
+    assert later["parts"] == {"rating": 2, "photo": 3, "description": 2}
+
+
 def test_short_description_earns_nothing(api: Api) -> None:
     creator, r = api.user(), api.user()
     m = creator.model()
