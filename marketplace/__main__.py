@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seconds between runs of the 7-day jury escalation")
     serve.add_argument("--seed-demo", action="store_true",
                        help="create the demo account, models and profiles once started")
+    serve.add_argument("--launch-date", default="2026-01-01",
+                       help="the programme's launch date (UTC, YYYY-MM-DD): new-creator bonus")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (each with its own connection pool)")
     serve.add_argument("--log-level", default="INFO")
@@ -85,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
     os.environ[CONFIG_ENV] = json.dumps({
         "database_url": url, "storage": str(storage), "auto_approve": not args.no_auto_approve,
-        "fast_hashing": args.fast_hashing, "escalation_interval": args.escalation_interval})
+        "fast_hashing": args.fast_hashing, "escalation_interval": args.escalation_interval,
+        "launch_date": args.launch_date})
     if args.seed_demo:
         threading.Thread(target=_seed_when_up, args=(args.host, args.port), name="demo-seed",
                          daemon=True).start()
@@ -106,7 +110,8 @@ def app_from_environment() -> Any:
     return create_app(Config(
         database_url=raw["database_url"], storage=Path(raw["storage"]),
         auto_approve=raw["auto_approve"], fast_hashing=raw["fast_hashing"],
-        escalation_interval=raw["escalation_interval"]))
+        escalation_interval=raw["escalation_interval"],
+        launch_date=datetime.fromisoformat(raw["launch_date"]).replace(tzinfo=UTC)))
 
 
 def _seed_when_up(host: str, port: int, timeout: float = 60.0) -> None:

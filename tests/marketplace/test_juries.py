@@ -22,11 +22,19 @@ from tests.marketplace.client import Api, FakeClock, Server, User
 from tests.marketplace.conftest import start_server
 
 
+class KeywordCheck:
+    """A content check that flags one word (the default check never flags)."""
+
+    def flags(self, target_type: str, text: str) -> bool:
+        return "FLAGME" in text
+
+
 @pytest.fixture(scope="module")
 def jury_server(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> Iterator[Server]:
     root: Path = tmp_path_factory.mktemp("mp-jury")
     config = Config(database_url=f"sqlite:///{root / 'm.db'}", storage=root / "s",
-                    fast_hashing=True, clock=clock, escalation_interval=0.1)
+                    fast_hashing=True, clock=clock, escalation_interval=0.1,
+                    content_check=KeywordCheck())
     srv, server, thread = start_server(config)
     yield srv
     server.should_exit = True
@@ -187,3 +195,15 @@ def test_jurors_exclude_creator_and_reporters(japi: Api, jurors: list[User],
     mod = japi.role_user("moderator")
     assert case_id in [c["id"] for c in mod.ok("GET", "/moderation/cases")]
     assert not duties(jurors, case_id)
+
+
+def test_content_check_flags_go_to_a_jury_without_reports(japi: Api, jurors: list[User]
+                                                          ) -> None:
+    creator = japi.user("cre")
+    creator.model(description="FLAGME please")
+    reviewer = japi.user()
+    reviewer.ok("POST", "/reviews", json={"model_id": creator.model(), "stars": 2,
+                                                "description": "FLAGME in a review"})
+    items = [d["item"] for j in jurors for d in j.ok("GET", "/me/jury-duties")]
+    assert any(i["type"] == "review" and "FLAGME" in (i["description"] or "") for i in items)
+    assert any(i["type"] == "model" and "FLAGME" in i["description"] for i in items)
