@@ -71,15 +71,25 @@ def process_photo(raw: bytes, limit: int) -> Photo:
     return Photo(out.getvalue(), clean.width, clean.height, dihedral_hashes(clean))
 
 
+_DIHEDRAL = (None, Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180,
+             Image.Transpose.ROTATE_270, Image.Transpose.FLIP_LEFT_RIGHT,
+             Image.Transpose.FLIP_TOP_BOTTOM, Image.Transpose.TRANSPOSE,
+             Image.Transpose.TRANSVERSE)
+
+
 def dihedral_hashes(img: Image.Image) -> tuple[int, ...]:
-    small = img.convert("L").resize((128, 128))
-    variants = []
-    for mirrored in (False, True):
-        base = ImageOps.mirror(small) if mirrored else small
-        for turn in range(4):
-            rotated = base.rotate(90 * turn, expand=True) if turn else base
-            variants.append(int(str(imagehash.phash(rotated)), 16))
-    return tuple(variants)
+    """``imagehash.phash`` of the image and of its 7 other rotations/mirror images.
+
+    pHash first shrinks the image to 32x32 grey; shrinking commutes with the
+    dihedral transforms, so the photo is shrunk once and the small image turned,
+    which gives the same hashes as hashing each turned photo, 8 times cheaper.
+    """
+    small = img.convert("L").resize((32, 32), Image.Resampling.LANCZOS)
+    out = []
+    for op in _DIHEDRAL:
+        variant = small if op is None else small.transpose(op)
+        out.append(int(str(imagehash.phash(variant)), 16))
+    return tuple(out)
 
 
 def to_signed(h: int) -> int:
