@@ -53,6 +53,12 @@ class Server:
             self._engine = make_engine(self.config.database_url)
         return self._engine
 
+    def close(self) -> None:
+        """Close the tests' own connections (the server closes its pool itself)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def grant(self, account_id: int, role: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(t.accounts.update().where(t.accounts.c.id == account_id)

@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_server(srv: Server, server: uvicorn.Server, thread: threading.Thread) -> None:
+    server.should_exit = True
+    thread.join(timeout=30)
+    srv.close()
+    srv.close()
+
+
 def start_server(config: Config) -> tuple[Server, uvicorn.Server, threading.Thread]:
     app = create_app(config)
     port = free_port()
@@ -48,17 +56,9 @@ def start_server(config: Config) -> tuple[Server, uvicorn.Server, threading.Thre
                                            access_log=False, lifespan="on"))
     thread = threading.Thread(target=server.run, name=f"marketplace-{port}", daemon=True)
     thread.start()
-    started = threading.Event()
-
-    def wait() -> None:
-        import time
-
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not server.started:
-            time.sleep(0.02)
-        started.set()
-
-    wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not server.started and thread.is_alive():
+        time.sleep(0.02)  # uvicorn offers no event to wait on; bounded poll
     if not server.started:
         raise RuntimeError("the marketplace server did not start")
     return Server(f"http://127.0.0.1:{port}", config), server, thread
@@ -76,8 +76,7 @@ def _serve(url: str, storage: Path, clock: FakeClock, **extra: object) -> Iterat
     try:
         yield srv
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        stop_server(srv, server, thread)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from PIL import Image
 from marketplace.config import Config
 from marketplace.demo import cube_stl, demo_photo
 from tests.marketplace.client import Api, FakeClock, Server, User
-from tests.marketplace.conftest import start_server
+from tests.marketplace.conftest import start_server, stop_server
 
 SMALL_PHOTO, SMALL_FILE = 300_000, 200_000
 
@@ -27,8 +27,7 @@ def small_server(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> 
                     max_model_file=SMALL_FILE)
     srv, server, thread = start_server(config)
     yield srv
-    server.should_exit = True
-    thread.join(timeout=30)
+    stop_server(srv, server, thread)
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from marketplace import rules
 from marketplace import tables as t
 from marketplace.config import Config
 from tests.marketplace.client import Api, FakeClock, Server, User
-from tests.marketplace.conftest import start_server
+from tests.marketplace.conftest import start_server, stop_server
 
 
 class KeywordCheck:
@@ -37,8 +37,7 @@ def jury_server(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock) -> I
                     content_check=KeywordCheck())
     srv, server, thread = start_server(config)
     yield srv
-    server.should_exit = True
-    thread.join(timeout=30)
+    stop_server(srv, server, thread)
 
 
 @pytest.fixture(scope="module")
@@ -177,8 +176,7 @@ def test_fewer_than_nine_eligible_goes_straight_to_a_moderator(
                 statuses = conn.execute(sa.select(t.reports.c.status)).scalars().all()
             assert statuses == ["cleared"] * 3
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
+        stop_server(srv, server, thread)
 
 
 def test_jurors_exclude_creator_and_reporters(japi: Api, jurors: list[User],

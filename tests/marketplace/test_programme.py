@@ -14,7 +14,7 @@ from PIL import Image
 from marketplace.config import Config
 from marketplace.demo import cube_stl, demo_photo
 from tests.marketplace.client import Api, FakeClock, Server
-from tests.marketplace.conftest import start_server
+from tests.marketplace.conftest import start_server, stop_server
 
 DESC = "Printed it twice, both came out clean, good tolerances."
 
@@ -302,8 +302,7 @@ def manual_server(tmp_path_factory: pytest.TempPathFactory, clock: FakeClock
                     fast_hashing=True, clock=clock, auto_approve=False)
     srv, server, thread = start_server(config)
     yield srv
-    server.should_exit = True
-    thread.join(timeout=30)
+    stop_server(srv, server, thread)
 
 
 def test_without_auto_approve_a_moderator_approves(manual_server: Server) -> None:

@@ -20,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 
 from marketplace.config import Config
 from tests.marketplace.client import Api, FakeClock, Server
-from tests.marketplace.conftest import start_server
+from tests.marketplace.conftest import start_server, stop_server
 
 EXAMPLES = 10
 
@@ -46,8 +46,7 @@ def fuzz_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
                     max_photo=2_000_000, max_model_file=2_000_000)
     srv, server, thread = start_server(config)
     yield srv
-    server.should_exit = True
-    thread.join(timeout=30)
+    stop_server(srv, server, thread)
 
 
 @pytest.fixture(scope="module")
