@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from marketplace import ledger, rules
 from marketplace import tables as t
 from marketplace.api.deps import ROLES, Admin, BodyId, Editor, Id, Moderator, Svc, Tx, User, write
-from marketplace.api.models import approve, load_model
+from marketplace.api.models import approve, load_model, visible_model
 from marketplace.cases import (
     blind_item,
     case_view,
@@ -72,6 +72,8 @@ def report(body: ReportIn, request: Request, who: User) -> JSONResponse:
         owner = target_owner(c, body.target_type, body.target_id)
         if owner is None:
             raise not_found(body.target_type)
+        if body.target_type == "model":
+            visible_model(c, body.target_id, who)  # a draft is not admitted to exist
         if owner == who.id:
             raise forbidden("nobody reports their own work")
         ban = utc(c.execute(sa.select(t.accounts.c.report_ban_until).where(

@@ -194,6 +194,8 @@ def test_another_user_cannot_touch_drafts_models_keys_or_printers(world: World) 
         ("DELETE", f"/me/printers/{i['printer']}", {}, 404),
         ("POST", f"/me/device-keys/{i['key']}/revoke", {}, 404),
         ("PATCH", "/me", {"json": {"avatar_photo_id": i["photo"]}}, 404),
+        ("POST", "/reports", {"json": {"target_type": "model", "target_id": d,
+                                       "reason": "spam"}}, 404),
         ("POST", "/reviews", {"json": {"model_id": i["helper_model"], "stars": 5,
                                        "photo_ids": [i["photo"]]}}, 404),
     ]
