@@ -263,16 +263,33 @@ def reputation(
     unhelpful: int,
 ) -> float:
     """Section 6: 0.6 rating + 0.3 print-success + 0.1 feedback, half-up to 2 decimals."""
+    if any(r < 1 or r > 5 for r in ratings):
+        raise ValueError("ratings are 1 to 5 stars")
+    return reputation_from_totals(rating_count=len(ratings), rating_sum=sum(ratings),
+                                  print_attempts=print_attempts,
+                                  print_successes=print_successes, helpful=helpful,
+                                  unhelpful=unhelpful)
+
+
+def reputation_from_totals(
+    *,
+    rating_count: int,
+    rating_sum: int,
+    print_attempts: int,
+    print_successes: int,
+    helpful: int,
+    unhelpful: int,
+) -> float:
+    """The same, from the count and sum of the ratings (what a database adds up)."""
+    if not rating_count <= rating_sum <= 5 * rating_count:
+        raise ValueError("ratings are 1 to 5 stars")
     if print_successes > print_attempts or min(print_attempts, print_successes) < 0:
         raise ValueError("successes must be between 0 and the number of attempts")
     if helpful < 0 or unhelpful < 0:
         raise ValueError("vote counts cannot be negative")
-    if any(r < 1 or r > 5 for r in ratings):
-        raise ValueError("ratings are 1 to 5 stars")
     # Exact arithmetic before the one rounding, so that 3.005 is never 3.00.
-    n = len(ratings)
-    r = (Decimal(REPUTATION_PRIOR_WEIGHT) * Decimal("3.0") + sum(ratings)) / (
-        REPUTATION_PRIOR_WEIGHT + n
+    r = (Decimal(REPUTATION_PRIOR_WEIGHT) * Decimal("3.0") + rating_sum) / (
+        REPUTATION_PRIOR_WEIGHT + rating_count
     )
     p = 1 + Decimal(4) * (print_successes + 1) / (print_attempts + 2)
     f = 1 + Decimal(4) * (helpful + 1) / (helpful + unhelpful + 2)

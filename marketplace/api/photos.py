@@ -25,11 +25,13 @@ def read_upload(upload: UploadFile, limit: int) -> bytes:
 
 
 def near_duplicate(conn: sa.Connection, owner_id: int, hashes: tuple[int, ...]) -> bool:
-    """Section 3: within 8 bits of any of the 8 variants of another account's photo."""
-    mine = hashes[0]
+    """Section 3: the new photo, in any of its 8 rotations and mirror images, within 8 bits
+    of a photo another account already put on the marketplace (as that photo is).  One
+    row per stored photo is read (the stored variants serve the photos that come later)."""
     for (h,) in conn.execute(sa.select(t.photo_hashes.c.hash).where(
-            t.photo_hashes.c.owner_id != owner_id)):
-        if media.distance(mine, int(h)) <= rules.PHASH_MAX_DISTANCE:
+            t.photo_hashes.c.variant == 0, t.photo_hashes.c.owner_id != owner_id)):
+        stored = int(h)
+        if any(media.distance(v, stored) <= rules.PHASH_MAX_DISTANCE for v in hashes):
             return True
     return False
 

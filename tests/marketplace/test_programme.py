@@ -96,6 +96,13 @@ def test_reputation_and_its_basis(api: Api, clock: FakeClock) -> None:
     model = api.http.get(f"/models/{m}").json()
     assert model["creator"]["reputation"] == 3.4
     assert model["reputation_basis"]["ratings"] == 1
+    rid = api.http.get(f"/models/{m}/reviews").json()[0]["id"]
+    for helpful in (True, True, False):
+        api.user().ok("POST", f"/reviews/{rid}/votes", json={"helpful": helpful})
+    creator.ok("POST", f"/reviews/{rid}/votes", json={"helpful": True})  # not counted
+    # feedback 2 helpful 1 unhelpful: 1 + 4*3/5 = 3.4 -> 2.0 + 1.1 + 0.34 = 3.44
+    basis = creator.ok("GET", "/me/rewards")["reputation"]
+    assert (basis["helpful"], basis["unhelpful"], basis["value"]) == (2, 1, 3.44)
 
 
 def test_karma_and_cred_tokens(api: Api) -> None:

@@ -267,3 +267,21 @@ def test_rules_import_without_the_web_stack() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_reputation_from_totals_agrees_with_the_list_form() -> None:
+    import random
+
+    rnd = random.Random(5)
+    for _ in range(500):
+        ratings = [rnd.randint(1, 5) for _ in range(rnd.randint(0, 40))]
+        a = rnd.randint(0, 30)
+        s = rnd.randint(0, a)
+        h, u = rnd.randint(0, 20), rnd.randint(0, 20)
+        assert rules.reputation(ratings=ratings, print_attempts=a, print_successes=s,
+                                helpful=h, unhelpful=u) == rules.reputation_from_totals(
+            rating_count=len(ratings), rating_sum=sum(ratings), print_attempts=a,
+            print_successes=s, helpful=h, unhelpful=u)
+    with pytest.raises(ValueError):
+        rules.reputation_from_totals(rating_count=2, rating_sum=11, print_attempts=0,
+                                     print_successes=0, helpful=0, unhelpful=0)
