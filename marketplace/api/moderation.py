@@ -215,6 +215,18 @@ def revoke_photo_points(review_id: Id, request: Request, who: Moderator) -> JSON
                                currency=entry["currency"], tenths=-revoked,
                                reason="photo_points_revoked", key=f"photo_revoke:{review_id}",
                                object_type="review", object_id=review_id)
+            # the bonus and referral income paid on those points go with them
+            for suffix in (":bonus", ":referral"):
+                extra = c.execute(sa.select(t.ledger).where(
+                    t.ledger.c.unique_key == entry["unique_key"] + suffix)).mappings().first()
+                if extra is not None:
+                    back = min(int(extra["amount"]),
+                               ledger.to_tenths(rules.bonus(ledger.from_tenths(revoked))))
+                    ledger.write_entry(c, tx.now, account_id=int(extra["account_id"]),
+                                       currency=extra["currency"], tenths=-back,
+                                       reason="photo_points_revoked",
+                                       key=f"photo_revoke:{review_id}{suffix}",
+                                       object_type="review", object_id=review_id)
         c.execute(t.reviews.update().where(t.reviews.c.id == review_id).values(
             photo_points_revoked=True))
         return 200, {"review_id": review_id, "revoked": ledger.as_number(revoked)}

@@ -243,7 +243,9 @@ def test_near_duplicate_photo_from_another_account_is_queued(api: Api) -> None:
 
 
 def test_moderator_revokes_photo_points_review_stays(api: Api) -> None:
-    creator, r, mod = api.user(), api.user(), api.role_user("moderator")
+    inviter = api.user()
+    code = inviter.ok("GET", "/me/referral")["code"]
+    creator, r, mod = api.user(), api.user(referral_code=code), api.role_user("moderator")
     m = creator.model()
     rid = r.ok("POST", "/reviews", json={"model_id": m, "stars": 5, "description": DESC,
                                          "photo_ids": [r.photo()]})["id"]
@@ -252,6 +254,7 @@ def test_moderator_revokes_photo_points_review_stays(api: Api) -> None:
     assert out["revoked"] == 4
     mod.ok("POST", f"/moderation/reviews/{rid}/revoke-photo-points")  # only once
     assert r.balances()["standard"] == 6
+    assert inviter.balances()["standard"] == 0.6  # 1.0 referral income, 0.4 of it revoked
     assert api.http.get(f"/reviews/{rid}").status_code == 200
 
 
