@@ -1,0 +1,1 @@
+"""The HTTP API of the marketplace service (``/api/v1``), one router per area."""
