@@ -15,14 +15,10 @@ agree with it.  What a review pays (§3, "Print reviews"):
 - the new-creator bonus (§4: +10 %) is paid on what was actually awarded and
   never counts toward the cap.
 
-:func:`review_points` has exactly the signature of
-``marketplace.rules.review_points`` (being written with the service).  Once
-that module exists, the preview must use it, and the swap is one line: replace
-the ``POINTS = review_points`` line below with
-``from marketplace.rules import review_points as POINTS`` (``reviews`` may
-import ``marketplace.rules``; see docs/ARCHITECTURE.md), and keep
-tests/reviews/test_preview.py, which checks every REWARDS.md example through
-``POINTS``.
+The arithmetic is ``marketplace.rules`` itself (the service's own rules,
+importable without the web stack), so the preview and the service's ledger
+cannot disagree; tests/reviews/test_preview.py checks every REWARDS.md
+example through it.
 """
 
 from __future__ import annotations
@@ -31,30 +27,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-#: Points a month from reviews (REWARDS.md §3).
-MONTHLY_REVIEW_CAP = 70
-#: A description counts from this many characters of text (REWARDS.md §3).
-MIN_DESCRIPTION_CHARS = 20
-NEW_CREATOR_BONUS = Decimal("0.10")
+from marketplace import rules
 
-_FIRST = {"rating": 2, "photo": 4, "description": 4}
-_LATER = {"rating": 2, "photo": 3, "description": 2}
+#: Points a month from reviews (REWARDS.md §3).
+MONTHLY_REVIEW_CAP = rules.REVIEW_MONTHLY_CAP
+#: A description counts from this many characters of text (REWARDS.md §3).
+MIN_DESCRIPTION_CHARS = rules.REVIEW_DESCRIPTION_MIN_CHARS
+NEW_CREATOR_BONUS = rules.BONUS_RATE
 PARTS = ("rating", "photo", "description")
 
-
-def review_points(*, first_on_model: bool, rating: bool, photo: bool,
-                  description: bool) -> int:
-    """The points of a review that pays (before the monthly cap): the first
-    on its model (max 10), or a later one on a profile not reviewed before
-    (max 7).  Same signature and meaning as ``marketplace.rules.review_points``."""
-    table = _FIRST if first_on_model else _LATER
-    return (table["rating"] * rating + table["photo"] * photo
-            + table["description"] * description)
-
-
-#: The function the preview computes with (see the module docstring: this
-#: becomes ``from marketplace.rules import review_points as POINTS``).
-POINTS: Callable[..., int] = review_points
+#: The points of a review that pays, before the monthly cap (REWARDS.md §3).
+review_points = rules.review_points
+POINTS: Callable[..., int] = rules.review_points
 
 
 def description_counts(text: str) -> bool:
