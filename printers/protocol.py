@@ -38,6 +38,8 @@ from printers.gcode import Reading
 log = logging.getLogger(__name__)
 
 PROBE_TAG = "probe"
+_FIRMWARE_TAG = "firmware-report"
+_INTERNAL_TAGS = (PROBE_TAG, _FIRMWARE_TAG)
 
 
 class LinkState(enum.Enum):
@@ -224,6 +226,7 @@ class MarlinProtocol:
         self._hellos = 0
         self._last_poll = 0.0
         self._error_prefix: str | None = None
+        self._probe_number: int | None = None
 
     # -- public API -------------------------------------------------------
     def connect(self, now: float) -> None:
@@ -354,6 +357,7 @@ class MarlinProtocol:
         self._resend_line = -1
         self._resend_repeats = 0
         self._probes = 0
+        self._probe_number = None
         self._rx.clear()
         self.autoreporting = False
 
@@ -420,6 +424,9 @@ class MarlinProtocol:
         self._probes += 1
         self.stats["probes"] += 1
         self._last_progress = now
+        # After a silence the firmware is idle: a resend request from now on
+        # is about the probe, never an old copy from before a rewind.
+        self._rewound_to = None
         if self._send_pos < self._next_number:
             line = self._history[self._send_pos]
         else:
@@ -428,6 +435,7 @@ class MarlinProtocol:
             assert probe is not None
             line = probe
         log.info("no ok for a while: probing with line %d (%s)", line.number, line.command)
+        self._probe_number = line.number if line.code == "M105" else None
         self._transmit(line)
 
     # -- receiving --------------------------------------------------------
@@ -442,7 +450,6 @@ class MarlinProtocol:
         text = text[start:]
         if not text or any(not (" " <= c <= "~" or c == "\t") for c in text):
             self.stats["garbage"] += 1
-            self._swallow_ok = False
             events.append(Garbage(raw))
             return
         self._handle_line(text, now, events)
@@ -528,7 +535,7 @@ class MarlinProtocol:
                 self._drop_in_flight()
                 self.state = LinkState.OPERATIONAL
                 self._probes = 0
-                self.enqueue_front("M115", "M115")
+                self.enqueue_front("M115", _FIRMWARE_TAG)
                 events.append(Connected())
             return
         if self.state is not LinkState.OPERATIONAL:
@@ -542,6 +549,13 @@ class MarlinProtocol:
                 self.stats["duplicate_oks"] += 1
                 return
             through = ok.line_number
+        elif (ok.temperatures and self._probe_number is not None
+              and any(ln.number == self._probe_number and ln.code == "M105"
+                      for ln in self._in_flight)):
+            # The firmware was idle when the probe went out: whatever M105
+            # replies went missing before it, this one is the probe's.
+            through = self._probe_number
+            self._probe_number = None
         elif ok.temperatures and any(ln.code == "M105" for ln in self._in_flight):
             through = next(ln.number for ln in self._in_flight if ln.code == "M105")
         else:
@@ -557,11 +571,11 @@ class MarlinProtocol:
             self._resend_repeats = 0
         if self._rewound_to is not None and line.number >= self._rewound_to:
             self._rewound_to = None
-        if line.tag == "M115":
+        if line.tag == _FIRMWARE_TAG:
             self._on_firmware_report(events)
         elif line.code == "M155":
             self.autoreporting = "S0" not in line.command.replace(" ", "")
-        if line.tag is not None and line.tag != PROBE_TAG:
+        if line.tag is not None and line.tag not in _INTERNAL_TAGS:
             events.append(Acked(line.tag, line.number, line.command))
 
     def _on_firmware_report(self, events: list[Event]) -> None:
@@ -607,14 +621,16 @@ class MarlinProtocol:
             self._in_flight_bytes -= len(gone.data)
         self._send_pos = number
         self._rewound_to = number
+        if self._probe_number is not None and self._probe_number >= number:
+            self._probe_number = None  # re-sent in the window: an ordinary M105 now
         events.append(Resending(number, rewound))
 
     def _on_error(self, line: str, now: float, events: list[Event]) -> None:
         kind = gcode.classify_error(line)
         if kind == "recoverable":
             low = line.lower()
-            self._last_error_kind = "line-number" if "line number" in low and (
-                "last line" in low) else "corrupt"
+            self._last_error_kind = ("line-number" if "not last line number" in low
+                                     else "corrupt")
             self._last_progress = now
             events.append(Message(line))
             return
