@@ -7,15 +7,15 @@ class PrinterError(Exception):
     """Base of every known printers error (registered with the app's error policy)."""
 
 
-class PrinterNotFound(PrinterError):
+class PrinterNotFoundError(PrinterError):
     """No printer with that name is configured."""
 
 
-class PortUnavailable(PrinterError):
+class PortUnavailableError(PrinterError):
     """The serial port cannot be opened (unplugged, busy, no permission)."""
 
 
-class PrinterDisconnected(PrinterError):
+class PrinterDisconnectedError(PrinterError):
     """The link to the printer went away (cable pulled, device reset)."""
 
 

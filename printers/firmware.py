@@ -122,7 +122,8 @@ class FirmwareModel:
         cap = self.config.rx_buffer_size - 1
         faults = self.config.faults
         out = bytearray()
-        for b in data:
+        for byte in data:
+            b = byte
             if self._arrival_pos == 0 and faults.corrupt_rate:
                 self._corrupt_at = (self._rng.randrange(3, 20)
                                     if self._rng.random() < faults.corrupt_rate else None)
@@ -262,7 +263,7 @@ class FirmwareModel:
 
     # -- executing --------------------------------------------------------------
     def _start(self, at: float) -> None:
-        number, command = self._ring[0]
+        _number, command = self._ring[0]
         code = gcode.code_of(command)
         params = _params(command)
         duration = self.config.command_time

@@ -227,6 +227,10 @@ class MarlinProtocol:
         self._last_poll = 0.0
         self._error_prefix: str | None = None
         self._probe_number: int | None = None
+        # Lines dropped from the window by a rewind may still sit in the
+        # firmware's receive buffer (if it does not flush it): their bytes
+        # count until the firmware has provably read past them.
+        self._stale: deque[int] = deque()
 
     # -- public API -------------------------------------------------------
     def connect(self, now: float) -> None:
@@ -261,9 +265,11 @@ class MarlinProtocol:
         self._drop_in_flight()
         self.state = LinkState.HALTED
 
-    def clear_pending(self) -> None:
-        """Forget every queued, not yet sent command."""
+    def clear_pending(self) -> list[tuple[str, object]]:
+        """Take back every queued command not sent yet (oldest first)."""
+        taken = list(self._pending)
         self._pending.clear()
+        return taken
 
     @property
     def pending(self) -> int:
@@ -354,6 +360,7 @@ class MarlinProtocol:
         self._send_pos = 1
         self._swallow_ok = False
         self._rewound_to = None
+        self._stale.clear()
         self._resend_line = -1
         self._resend_repeats = 0
         self._probes = 0
@@ -364,6 +371,7 @@ class MarlinProtocol:
     def _drop_in_flight(self) -> None:
         self._in_flight.clear()
         self._in_flight_bytes = 0
+        self._stale.clear()
 
     def _send_hello(self, now: float) -> None:
         self._drop_in_flight()
@@ -407,7 +415,8 @@ class MarlinProtocol:
             return True
         if len(self._in_flight) >= self.config.command_slots:
             return False
-        return self._in_flight_bytes + len(line.data) <= self.config.rx_buffer_size - 1
+        used = self._in_flight_bytes + sum(self._stale)
+        return used + len(line.data) <= self.config.rx_buffer_size - 1
 
     def _fill(self, now: float) -> None:
         while True:
@@ -427,6 +436,7 @@ class MarlinProtocol:
         # After a silence the firmware is idle: a resend request from now on
         # is about the probe, never an old copy from before a rewind.
         self._rewound_to = None
+        self._stale.clear()
         if self._send_pos < self._next_number:
             line = self._history[self._send_pos]
         else:
@@ -570,7 +580,9 @@ class MarlinProtocol:
         if self._resend_line == line.number:
             self._resend_repeats = 0
         if self._rewound_to is not None and line.number >= self._rewound_to:
-            self._rewound_to = None
+            self._rewound_to = None  # the firmware read the new copy: nothing stale is left
+            self._stale.clear()
+        self._stale.clear()
         if line.tag == _FIRMWARE_TAG:
             self._on_firmware_report(events)
         elif line.code == "M155":
@@ -605,6 +617,8 @@ class MarlinProtocol:
         if error_kind == "line-number" and self._rewound_to == number:
             # An old copy of a later line, sent before our rewind, reached the
             # firmware after the bad one: the rewind already covers it.
+            if self._stale:
+                self._stale.popleft()
             return
         if number == self._resend_line:
             self._resend_repeats += 1
@@ -616,9 +630,15 @@ class MarlinProtocol:
             self._resend_line = number
             self._resend_repeats = 1
         rewound = self._send_pos - number
+        # The firmware read up to the bad line: older stale lines are gone.
+        self._stale.clear()
+        stale: list[int] = []
         while self._in_flight and self._in_flight[-1].number >= number:
             gone = self._in_flight.pop()
             self._in_flight_bytes -= len(gone.data)
+            if gone.number > number:
+                stale.append(len(gone.data))
+        self._stale.extend(reversed(stale))
         self._send_pos = number
         self._rewound_to = number
         if self._probe_number is not None and self._probe_number >= number:

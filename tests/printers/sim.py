@@ -38,7 +38,7 @@ def run(proto: MarlinProtocol, fw: FirmwareModel, commands: list[str], *,
             result.events.append(e)
         if result.failed or fw.disconnect_requested:
             break
-        if proto.state is LinkState.OPERATIONAL and not proto.capabilities == {}:
+        if proto.state is LinkState.OPERATIONAL and proto.capabilities != {}:
             while queue and proto.wants_more():
                 i, cmd = queue.pop()
                 proto.enqueue(cmd, tag=i)

@@ -158,7 +158,8 @@ def _stream(p: MarlinProtocol, n: int) -> list[tuple[int, str]]:
     return frames(p.outgoing(0.0))
 
 
-@pytest.mark.parametrize("request_line", [b"Resend: 5", b"Resend:5", b"rs N5", b"rs 5 Expected checksum 67"])
+@pytest.mark.parametrize(
+    "request_line", [b"Resend: 5", b"Resend:5", b"rs N5", b"rs 5 Expected checksum 67"])
 def test_resend_rewinds_and_swallows_its_ok(request_line: bytes) -> None:
     p = connected()
     sent = _stream(p, 6)  # lines 3..6 in flight

@@ -48,7 +48,7 @@ def test_lost_oks_are_recovered() -> None:
     garbage=st.sampled_from([0.0, 0.02]),
     seed=st.integers(0, 1000),
 )
-def test_every_line_runs_exactly_once_in_order_under_faults(
+def test_every_line_runs_exactly_once_in_order_under_faults(  # noqa: PLR0917
     bufsize: int, rx: int, slots: int, advanced_ok: bool, corrupt: float, drop_ok: float,
     garbage: float, seed: int,
 ) -> None:
