@@ -23,6 +23,9 @@ from app.logs import RingBuffer
 from app.paths import Paths
 from app.secrets import SecretStore, open_store
 from app.settings import SettingsStore
+from printers.errors import PrinterError
+from printers.service import PrintersService
+from printers.store import PrinterStore
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,7 @@ class Services:
     errors: notify.ErrorPolicy
     engine: Engine
     sessions: sessionmaker[Any]
+    printers: PrintersService
     _cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     _secrets: SecretStore | None = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -77,6 +81,9 @@ def build(paths: Paths, ring: RingBuffer) -> Services:
     errors = notify.ErrorPolicy(paths.crash_dir)
     engine, sessions = db.open_database(paths.database_file)
     log.debug("database ready at %s", paths.database_file)
+    errors.register_known(PrinterError)
+    printers = PrintersService(PrinterStore(sessions))
+    printers.recover()  # one quick UPDATE: jobs of a crashed run become interrupted
     services = Services(
         paths=paths,
         settings=settings,
@@ -85,9 +92,11 @@ def build(paths: Paths, ring: RingBuffer) -> Services:
         errors=errors,
         engine=engine,
         sessions=sessions,
+        printers=printers,
     )
     # Reverse order at shutdown: the database closes before a temporary base
     # directory is removed.
     services.register_cleanup("base directory", paths.cleanup)
     services.register_cleanup("database", engine.dispose)
+    services.register_cleanup("printers", printers.shutdown)
     return services

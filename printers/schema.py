@@ -43,6 +43,9 @@ jobs = sa.Table(
     sa.Column("layers_total", sa.Integer, nullable=True),
     sa.Column("slicer_estimate_s", sa.Float, nullable=True),
     sa.Column("eta_s", sa.Float, nullable=True),
+    # The process streaming the job: an active job whose process is gone
+    # was interrupted (crash, power cut).
+    sa.Column("owner_pid", sa.Integer, nullable=True),
     sa.Index("ix_print_jobs_state", "state"),
 )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -119,7 +120,7 @@ class PrinterStore:
                 printer_id=None if printer is None else printer.id, printer_name=printer_name,
                 file_path=file, file_name=file.rsplit("/", 1)[-1], state="queued",
                 created_at=now, updated_at=now, lines_total=lines_total,
-                bytes_total=bytes_total, layers_total=layers_total,
+                bytes_total=bytes_total, layers_total=layers_total, owner_pid=os.getpid(),
                 slicer_estimate_s=slicer_estimate).returning(schema.jobs.c.id)).scalar_one()
             return int(pk)
 
@@ -142,8 +143,9 @@ class PrinterStore:
         the last line the printer confirmed.  Call once at start-up, before
         any connection runs."""
         with self._sessions.begin() as s:
-            ids = [int(r[0]) for r in s.execute(
-                sa.select(schema.jobs.c.id).where(schema.jobs.c.state.in_(ACTIVE_STATES)))]
+            rows = s.execute(sa.select(schema.jobs.c.id, schema.jobs.c.owner_pid)
+                             .where(schema.jobs.c.state.in_(ACTIVE_STATES))).all()
+            ids = [int(r[0]) for r in rows if not _alive(r[1])]
             if ids:
                 s.execute(schema.jobs.update().where(schema.jobs.c.id.in_(ids)).values(
                     state="interrupted", reason=INTERRUPTED_REASON, ended_at=time.time(),
@@ -185,6 +187,20 @@ class PrinterStore:
             s.execute(schema.verdicts.insert().values(
                 job_id=job_id, good=good, reason=None if good else reason,
                 created_at=time.time()))
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _printer(row: Any) -> PrinterRecord:

@@ -98,7 +98,7 @@ def test_corruption_lost_oks_and_garbage_still_run_each_line_once(  # type: igno
 )
 def test_firmware_failures_fail_the_job_with_a_reason(  # type: ignore[no-untyped-def]
         make, store, tmp_path, faults, reason) -> None:
-    vp, conn = make(faults)
+    _vp, conn = make(faults)
     write_gcode(tmp_path / "c.gcode", 400)
     snap = run_print(conn, tmp_path / "c.gcode")
     assert snap.state is JobState.FAILED
@@ -166,7 +166,7 @@ def test_m600_waits_for_the_user(make, tmp_path) -> None:  # type: ignore[no-unt
 
 
 def test_emergency_stop_halts_at_once(make, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    vp, conn = make(command_time=0.002)
+    _vp, conn = make(command_time=0.002)
     write_gcode(tmp_path / "g.gcode", 3000)
     events: list[object] = []
     conn.subscribe(events.append)

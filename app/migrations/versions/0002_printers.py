@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("layers_total", sa.Integer, nullable=True),
         sa.Column("slicer_estimate_s", sa.Float, nullable=True),
         sa.Column("eta_s", sa.Float, nullable=True),
+        sa.Column("owner_pid", sa.Integer, nullable=True),
     )
     op.create_index("ix_print_jobs_state", "print_jobs", ["state"])
     op.create_table(
