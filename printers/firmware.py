@@ -41,6 +41,7 @@ class Faults:
     reset_after: int | None = None     # reset after executing this many numbered lines
     runaway_after: int | None = None   # thermal runaway after this many numbered lines
     disconnect_after: int | None = None  # vanish after this many numbered lines
+    drop_ok_move: int | None = None    # lose the ok of the k-th G1 move executed
     seed: int = 1
 
 
@@ -67,6 +68,7 @@ class FirmwareConfig:
 class Executed:
     number: int | None
     command: str
+    at: float = 0.0  # the firmware's clock when it finished the command
 
 
 _N = re.compile(r"^N(-?\d+)\s*")
@@ -80,6 +82,8 @@ class FirmwareModel:
         self._rng = random.Random(self.config.faults.seed)
         self.executed: list[Executed] = []
         self.numbered_executed = 0
+        self._moves = 0
+        self._drop_next_ok = False
         self.rx_overflow_bytes = 0
         self.line_errors = 0
         self.halted = False
@@ -296,11 +300,14 @@ class FirmwareModel:
     def _finish(self, at: float) -> None:
         number, command = self._ring.popleft()
         self._busy_until = None
-        self.executed.append(Executed(number, command))
+        self.executed.append(Executed(number, command, at))
         if number is not None:
             self.numbered_executed += 1
-        self._execute(number, command, at)
         faults = self.config.faults
+        if faults.drop_ok_move is not None and command.startswith("G1"):
+            self._moves += 1
+            self._drop_next_ok = self._moves == faults.drop_ok_move
+        self._execute(number, command, at)
         if number is not None:
             n = self.numbered_executed
             if faults.runaway_after is not None and n == faults.runaway_after:
@@ -404,6 +411,9 @@ class FirmwareModel:
     def _emit(self, at: float, text: str, *, number: int | None = None,
               is_ok: bool = False) -> None:
         faults = self.config.faults
+        if is_ok and self._drop_next_ok:
+            self._drop_next_ok = False
+            return
         if is_ok and (
             (number is not None and number in faults.drop_ok_lines)
             or (faults.drop_ok_rate and self._rng.random() < faults.drop_ok_rate)

@@ -5,6 +5,7 @@ reason."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -169,7 +170,14 @@ def test_emergency_stop_halts_at_once(make, tmp_path) -> None:  # type: ignore[n
     _vp, conn = make(command_time=0.002)
     write_gcode(tmp_path / "g.gcode", 3000)
     events: list[object] = []
-    conn.subscribe(events.append)
+    console = threading.Event()
+
+    def listen(event: object) -> None:
+        events.append(event)
+        if isinstance(event, ConsoleLines) and any("M112" in ln for ln in event.lines):
+            console.set()
+
+    conn.subscribe(listen)
     conn.start_print(tmp_path / "g.gcode")
     assert conn.wait_for(lambda s: s.job is not None and s.job.lines_confirmed > 20, TIMEOUT)
     conn.emergency_stop()
@@ -178,4 +186,4 @@ def test_emergency_stop_halts_at_once(make, tmp_path) -> None:  # type: ignore[n
     assert snap.reason == "emergency stop"
     assert conn.wait_for(lambda s: s.link is LinkStatus.ERROR, TIMEOUT)
     assert any(isinstance(e, JobEnded) for e in events)
-    assert any(isinstance(e, ConsoleLines) for e in events)
+    assert console.wait(TIMEOUT), "the console shows the emergency stop"
