@@ -386,9 +386,12 @@ class PrinterConnection:
         if job is None:
             return
         now = time.monotonic()
-        snap = job.snapshot()
         prev = self._last_snapshot
-        state_changed = prev is None or (prev.state, prev.reason) != (snap.state, snap.reason)
+        state_changed = prev is None or (prev.state, prev.reason) != (job.state, job.reason)
+        save_due = self._store is not None and now - self._last_save >= self._save_interval
+        if not (state_changed or force_save or save_due or now - self._last_publish >= 0.2):
+            return  # nothing to say yet: keep the streaming loop light
+        snap = job.snapshot()
         # Saved before it is published: whoever sees the state can read it back.
         if self._store is not None and (
             force_save or state_changed or now - self._last_save >= self._save_interval

@@ -126,7 +126,9 @@ class FirmwareModel:
         cap = self.config.rx_buffer_size - 1
         faults = self.config.faults
         out = bytearray()
-        for byte in data:
+        if not faults.corrupt_rate:
+            out += data
+        for byte in data if faults.corrupt_rate else b"":
             b = byte
             if self._arrival_pos == 0 and faults.corrupt_rate:
                 self._corrupt_at = (self._rng.randrange(3, 20)
@@ -145,6 +147,12 @@ class FirmwareModel:
 
     def _watch_emergency(self, data: bytes, now: float) -> None:
         """Marlin's emergency parser sees M108/M112/M410 as they arrive."""
+        seen = bytes(self._arrival_line[-8:]) + data
+        if b"M112" not in seen and b"M108" not in seen:
+            nl = data.rfind(b"\n")
+            self._arrival_line[:] = data[nl + 1:] if nl >= 0 else self._arrival_line + data
+            del self._arrival_line[:-16]
+            return
         for b in data:
             if b == 0x0A:
                 text = self._arrival_line.decode("latin-1", "replace").strip()

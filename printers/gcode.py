@@ -7,6 +7,8 @@ runner (:mod:`printers.jobs`) build on them.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from dataclasses import dataclass
 
@@ -24,10 +26,7 @@ HEATING_WAITS = frozenset({"M109", "M190", "M191", "M116"})
 
 def checksum(data: bytes) -> int:
     """Marlin's checksum: the XOR of every byte before the ``*``."""
-    cs = 0
-    for b in data:
-        cs ^= b
-    return cs
+    return functools.reduce(operator.xor, data, 0)
 
 
 def frame(line_number: int, command: str) -> bytes:

@@ -223,18 +223,20 @@ class PrintJob:
             return
         if isinstance(event, Acked) and isinstance(event.tag, int):
             self.confirmed = max(self.confirmed, event.tag + 1)
-            if self.state is JobState.HEATING and gcode.code_of(event.command) in (
-                gcode.HEATING_WAITS
-            ):
+            if self.state is JobState.HEATING and event.command[:1] == "M" and gcode.code_of(
+                event.command
+            ) in gcode.HEATING_WAITS:
                 self.state = JobState.PRINTING
             nxt = self.program.lines[self.confirmed] if self.confirmed < len(
                 self.program.lines) else None
             if (nxt is not None and self.state is JobState.PRINTING
+                    and nxt.command[:1] == "M"
                     and gcode.code_of(nxt.command) in gcode.HEATING_WAITS):
                 self.state = JobState.HEATING
-            _percent, left = gcode.parse_m73(event.command)
-            if left is not None:
-                self._slicer_eta, self._slicer_eta_at = left, time.monotonic()
+            if event.command.startswith("M73"):
+                _percent, left = gcode.parse_m73(event.command)
+                if left is not None:
+                    self._slicer_eta, self._slicer_eta_at = left, time.monotonic()
         elif isinstance(event, WaitingForUser):
             if self.state in (JobState.PRINTING, JobState.HEATING):
                 self.waiting_for_user = True

@@ -123,13 +123,24 @@ def test_ok_split_across_reads() -> None:
 
 
 def test_window_is_bounded_by_command_slots() -> None:
-    p = connected(command_slots=4, rx_buffer_size=512)
+    p = connected(command_slots=4, rx_buffer_size=512, min_batch=1)
     for i in range(10):
         p.enqueue(f"G1 X{i}", tag=i)
     assert [n for n, _ in frames(p.outgoing(0.0))] == [3, 4, 5, 6]
     assert p.outgoing(0.0) == b""
     assert acks(p.receive(b"ok\n", 0.1)) == [0]
     assert frames(p.outgoing(0.1)) == [(7, "G1 X4")]
+
+
+def test_refills_are_batched() -> None:
+    p = connected(command_slots=4, rx_buffer_size=512, min_batch=2)
+    for i in range(10):
+        p.enqueue(f"G1 X{i}", tag=i)
+    assert len(frames(p.outgoing(0.0))) == 4
+    p.receive(b"ok\n", 0.1)
+    assert p.outgoing(0.1) == b""  # one free slot: wait for a second
+    p.receive(b"ok\n", 0.1)
+    assert [n for n, _ in frames(p.outgoing(0.1))] == [7, 8]
 
 
 def test_window_is_bounded_by_receive_buffer_bytes() -> None:
