@@ -282,9 +282,9 @@ class PrinterConnection:
                            LinkStatus.DISCONNECTED, None)
         finally:
             self.protocol_stats = dict(proto.stats)
-            if self._port is not None:
-                self._port.close()
-                self._port = None
+            port, self._port = self._port, None
+            if port is not None:
+                port.close()
 
     def _open_and_handshake(self, proto: p.MarlinProtocol) -> None:
         bauds = [self.record.baud] if self.record.baud else list(BAUD_RATES)
