@@ -199,6 +199,7 @@ class OctoPrint:
                 if self.proc.poll() is not None:
                     raise RuntimeError("OctoPrint exited") from None
                 time.sleep(0.5)
+        self.stop()
         raise TimeoutError("OctoPrint did not start")
 
     def _request(self, method: str, path: str, body: bytes | None = None,

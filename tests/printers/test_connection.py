@@ -187,3 +187,26 @@ def test_emergency_stop_halts_at_once(make, tmp_path) -> None:  # type: ignore[n
     assert conn.wait_for(lambda s: s.link is LinkStatus.ERROR, TIMEOUT)
     assert any(isinstance(e, JobEnded) for e in events)
     assert console.wait(TIMEOUT), "the console shows the emergency stop"
+
+
+def test_port_discovery_lists_a_given_path_and_baud_can_be_detected(store) -> None:  # type: ignore[no-untyped-def]
+    from printers.transport import discover
+
+    with VirtualPrinter(FirmwareConfig(**FAST_HEAT)) as vp:  # type: ignore[arg-type]
+        assert vp.path in [p.device for p in discover([vp.path])]
+        rec = store.add_printer("auto", vp.path, 0)  # 0: detect the baud rate
+        conn = PrinterConnection(rec, store=store)
+        conn.connect()
+        try:
+            assert conn.wait_for(lambda s: s.firmware.startswith("Marlin"), TIMEOUT)
+        finally:
+            conn.disconnect()
+
+
+def test_a_missing_port_is_a_clear_error(store) -> None:  # type: ignore[no-untyped-def]
+    rec = store.add_printer("ghost", "/dev/does-not-exist", 115200)
+    conn = PrinterConnection(rec, store=store)
+    conn.connect()
+    assert conn.wait_for(lambda s: s.link is LinkStatus.ERROR, TIMEOUT)
+    assert "cannot open /dev/does-not-exist" in (conn.status.error or "")
+    conn.disconnect()
