@@ -388,6 +388,8 @@ class PrinterConnection:
         now = time.monotonic()
         prev = self._last_snapshot
         state_changed = prev is None or (prev.state, prev.reason) != (job.state, job.reason)
+        if not state_changed and not force_save and job.state.ended:
+            return  # an ended job has nothing more to say
         save_due = self._store is not None and now - self._last_save >= self._save_interval
         if not (state_changed or force_save or save_due or now - self._last_publish >= 0.2):
             return  # nothing to say yet: keep the streaming loop light

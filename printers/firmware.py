@@ -276,6 +276,11 @@ class FirmwareModel:
     # -- executing --------------------------------------------------------------
     def _start(self, at: float) -> None:
         _number, command = self._ring[0]
+        if command.startswith(("G1 ", "G0 ")):  # the hot path: a move
+            self._busy_kind = ""
+            self._busy_until = at + self.config.command_time
+            self._last_keepalive = at
+            return
         code = gcode.code_of(command)
         params = _params(command)
         duration = self.config.command_time
@@ -328,6 +333,9 @@ class FirmwareModel:
                 self.disconnect_requested = True
 
     def _execute(self, number: int | None, command: str, at: float) -> None:
+        if command.startswith(("G1 ", "G0 ")):  # the hot path: a move
+            self._emit(at, self._ok_text(number), number=number, is_ok=True)
+            return
         code = gcode.code_of(command)
         params = _params(command)
         reply_ok = True
