@@ -67,6 +67,13 @@ class ProtocolConfig:
     #: Send only when this many command slots are free (or the window is
     #: empty): fewer, larger writes for nearly the same throughput.
     min_batch: int = 2
+    #: While streaming, a numbered M105 goes out this often: its ``ok T:``
+    #: reply re-synchronises the count of lines in flight, so a lost ``ok``
+    #: costs at most this long of a smaller window.
+    sync_interval: float = 1.0
+    #: After a resend request taken for a stale copy, probe this soon if
+    #: nothing moves (it may have been about a corrupted new copy after all).
+    stale_probe_delay: float = 0.05
 
     def __post_init__(self) -> None:
         if self.rx_buffer_size < 16:
@@ -234,6 +241,8 @@ class MarlinProtocol:
         # firmware's receive buffer (if it does not flush it): their bytes
         # count until the firmware has provably read past them.
         self._stale: deque[int] = deque()
+        self._last_sync = 0.0
+        self._quick_probe_at: float | None = None
 
     # -- public API -------------------------------------------------------
     def connect(self, now: float) -> None:
@@ -339,13 +348,19 @@ class MarlinProtocol:
             timeout = (self.config.long_command_timeout if long_running
                        else self.config.ok_timeout)
             waited = now - self._last_progress
-            if waited >= timeout:
+            quick = self._quick_probe_at is not None and now >= self._quick_probe_at
+            if waited >= timeout or quick:
+                self._quick_probe_at = None
                 if self._probes >= self.config.max_probes:
                     self._halt(events, "no-response",
                                f"no answer from the printer for {waited:.0f} s")
                     return events
                 self._probe(now)
                 events.append(ProbeSent(waited))
+        if (self._in_flight and self.pending and now - self._last_sync >= self.config.sync_interval
+                and not any(line.code == "M105" for line in self._in_flight)):
+            self._last_sync = now
+            self.enqueue_front("M105")
         if not self.autoreporting and now - self._last_poll >= self.config.temperature_interval:
             self._last_poll = now
             if not any(c == "M105" for c, _ in self._pending) and not any(
@@ -544,6 +559,7 @@ class MarlinProtocol:
 
     def _on_ok(self, ok: gcode.Ok, line: str, now: float, events: list[Event]) -> None:
         self._last_progress = now
+        self._quick_probe_at = None
         if ok.temperatures:
             events.append(Temperatures(gcode.parse_temperatures(line[2:])))
         if self.state is LinkState.CONNECTING:
@@ -624,6 +640,7 @@ class MarlinProtocol:
             # firmware after the bad one: the rewind already covers it.
             if self._stale:
                 self._stale.popleft()
+            self._quick_probe_at = now + self.config.stale_probe_delay
             return
         if number == self._resend_line:
             self._resend_repeats += 1
