@@ -193,7 +193,9 @@ class PrintJob:
     # -- driven by the I/O thread ------------------------------------------------
     def start(self, proto: MarlinProtocol, now_wall: float | None = None) -> None:
         self.started_at = now_wall if now_wall is not None else time.time()
-        self.state = JobState.PRINTING
+        first = self.program.lines[0].command
+        self.state = (JobState.HEATING if gcode.code_of(first) in gcode.HEATING_WAITS
+                      else JobState.PRINTING)
         self.feed(proto)
 
     def feed(self, proto: MarlinProtocol) -> None:

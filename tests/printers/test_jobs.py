@@ -104,3 +104,17 @@ def test_m73_remaining_time_is_the_eta(tmp_path: Path) -> None:
     job.on_event(Acked(0, 3, "M73 P10 R42"), proto)
     eta = job.snapshot().eta
     assert eta is not None and 2500 < eta <= 2520
+
+
+def test_heating_waits_show_as_heating(tmp_path: Path) -> None:
+    p = program(tmp_path, "M190 S60\nM104 S200\nM109 S200\nG1 X1\nG1 X2\n")
+    proto = connected()
+    job = PrintJob(2, "vp", p)
+    job.start(proto)
+    assert job.state is JobState.HEATING
+    job.on_event(Acked(0, 3, "M190 S60"), proto)
+    assert job.state is JobState.PRINTING
+    job.on_event(Acked(1, 4, "M104 S200"), proto)
+    assert job.state is JobState.HEATING  # M109 is next
+    job.on_event(Acked(2, 5, "M109 S200"), proto)
+    assert job.state is JobState.PRINTING
