@@ -123,3 +123,27 @@ def test_emergency_stop_button(qtbot, area, service, tmp_path) -> None:  # type:
     assert blocker.args[0].state is JobState.CANCELLED
     assert blocker.args[0].reason == "emergency stop"
     qtbot.waitUntil(lambda: "emergency stop" in page.state_label.text(), timeout=10000)
+
+
+def test_pause_resume_and_cancel_buttons(qtbot, area, service, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    area.bridge.run(lambda: service.start_virtual(config=FirmwareConfig(command_time=0.003)))
+    qtbot.waitUntil(
+        lambda: (s := area.model.status(DEMO_PRINTER)) is not None
+        and s.link is LinkStatus.OPERATIONAL, timeout=20000)
+    page = area.page(DEMO_PRINTER)
+    gfile = tmp_path / "long.gcode"
+    write_gcode(gfile, 5000)
+    page.start_file(gfile)
+    qtbot.waitUntil(page.pause_button.isEnabled, timeout=20000)
+    assert not page.home_button.isEnabled()  # no jogging while printing
+    page.pause_button.click()
+    qtbot.waitUntil(page.resume_button.isEnabled, timeout=20000)
+    assert "paused" in page.job_label.text()
+    assert page.home_button.isEnabled()  # jogging is allowed while paused
+    page.resume_button.click()
+    qtbot.waitUntil(page.pause_button.isEnabled, timeout=20000)
+    with qtbot.waitSignal(area.bridge.job_ended, timeout=30000) as blocker:
+        page.cancel_button.click()
+    assert blocker.args[0].state is JobState.CANCELLED
+    qtbot.waitUntil(lambda: "cancelled" in page.job_label.text(), timeout=10000)
+    assert page.start_button.isEnabled()
