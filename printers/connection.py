@@ -128,6 +128,7 @@ class PrinterConnection:
         self._last_save = 0.0
         self._last_publish = 0.0
         self._last_console = 0.0
+        self._last_traffic = 0.0
         self._last_snapshot: JobSnapshot | None = None
         self.protocol_stats: dict[str, int] = {}
 
@@ -324,6 +325,11 @@ class PrinterConnection:
         out = proto.outgoing(now)
         if out:
             port.write(out)
+            if now - self._last_traffic >= self._console_interval:
+                # A sample of the stream for the console (at most 10 lines/s).
+                self._last_traffic = now
+                last = out.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+                self._console.append("> " + last.decode("latin-1"))
             if gcode_log.isEnabledFor(logging.DEBUG):
                 for line in out.decode("latin-1").splitlines():
                     gcode_log.debug("> %s", line)

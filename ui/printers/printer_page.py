@@ -51,6 +51,8 @@ class TemperaturePlot(pg.PlotWidget):  # type: ignore[misc]
         self.setLabel("bottom", "seconds ago")
         self.setYRange(0, 260)
         self.setMouseEnabled(x=False, y=False)
+        self.setXRange(-60, 0, padding=0)
+        self.enableAutoRange(axis="x", enable=False)
         self.addLegend(offset=(10, 5))
         self._t0 = time.time()
         self._times: deque[float] = deque()
@@ -75,6 +77,8 @@ class TemperaturePlot(pg.PlotWidget):  # type: ignore[misc]
                 actuals.popleft()
                 targets.popleft()
         xs = [t - sample.time for t in self._times]
+        span = -xs[0] if xs else 0.0
+        self.setXRange(-min(HISTORY_S, max(60.0, span)), 0, padding=0)
         for key, (actual, target) in self._curves.items():
             actuals, targets = self._values[key]
             actual.setData(xs, list(actuals), connect="finite")
