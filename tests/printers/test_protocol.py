@@ -409,3 +409,31 @@ def test_silent_printer_fails_after_the_probes() -> None:
     p.tick(2.0)
     events = p.tick(3.0)
     assert [e.kind for e in events if isinstance(e, Failed)] == ["no-response"]
+
+
+def test_a_periodic_sync_m105_repairs_the_count_after_a_lost_ok() -> None:
+    p = connected(min_batch=1)
+    _stream(p, 20)  # lines 3..6 (tags 0..3) in flight, 16 queued
+    got = acks(p.receive(b"ok\nok\nok\n", 0.1))  # 3's ok was lost: these are 4, 5, 6
+    assert [n for n, _ in frames(p.outgoing(0.1))] == [7, 8, 9]
+    # The host believes 6 is still in flight (a phantom): one slot is lost.
+    p.tick(1.0)  # streaming for a second: a sync M105 goes next
+    assert p.outgoing(1.0) == b""  # (the window is full)
+    got += acks(p.receive(b"ok\n", 1.01))  # the ok of 7
+    assert frames(p.outgoing(1.01)) == [(10, "M105")]
+    got += acks(p.receive(b"ok\nok\n", 1.02))  # 8, 9
+    got += acks(p.receive(b"ok T:21.0 /0.0 B:21.0 /0.0\n", 1.03))  # the M105
+    # Its reply acknowledges everything before it: the count is right again.
+    assert p.in_flight == 0
+    assert got == [0, 1, 2, 3, 4, 5, 6]
+
+
+def test_a_resend_taken_as_stale_is_probed_soon() -> None:
+    p = connected()
+    _stream(p, 4)
+    p.receive(b"Error:checksum mismatch, Last Line: 2\nResend: 3\nok\n", 0.1)
+    p.outgoing(0.1)
+    stale = b"Error:Line Number is not Last Line Number+1, Last Line: 2\nResend: 3\nok\n"
+    p.receive(stale, 0.2)
+    assert p.tick(0.22) == []
+    assert isinstance(p.tick(0.26)[0], ProbeSent)
