@@ -70,7 +70,7 @@ class ProtocolConfig:
     #: While streaming, a numbered M105 goes out this often: its ``ok T:``
     #: reply re-synchronises the count of lines in flight, so a lost ``ok``
     #: costs at most this long of a smaller window.
-    sync_interval: float = 1.0
+    sync_interval: float = 0.5
     #: After a resend request taken for a stale copy, probe this soon if
     #: nothing moves (it may have been about a corrupted new copy after all).
     stale_probe_delay: float = 0.05

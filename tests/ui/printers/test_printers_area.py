@@ -147,3 +147,23 @@ def test_pause_resume_and_cancel_buttons(qtbot, area, service, tmp_path) -> None
     assert blocker.args[0].state is JobState.CANCELLED
     qtbot.waitUntil(lambda: "cancelled" in page.job_label.text(), timeout=10000)
     assert page.start_button.isEnabled()
+
+
+def test_add_printer_dialog_adds_a_printer(qtbot, area, service) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    from ui.printers.area import AddPrinterDialog
+
+    area.add_button.click()
+    qtbot.waitUntil(lambda: any(isinstance(w, AddPrinterDialog) and w.isVisible()
+                                for w in QApplication.topLevelWidgets()), timeout=5000)
+    dlg = next(w for w in QApplication.topLevelWidgets()
+               if isinstance(w, AddPrinterDialog) and w.isVisible())
+    dlg.name.setText("Prusa MK3")
+    dlg.port.setText("/dev/ttyACM0")
+    dlg.baud.setValue(250000)
+    with qtbot.waitSignal(area.bridge.printers_changed, timeout=10000):
+        dlg.accept()
+    qtbot.waitUntil(lambda: "Prusa MK3" in area.model.names(), timeout=10000)
+    rec = service.store.printer("Prusa MK3")
+    assert (rec.port, rec.baud) == ("/dev/ttyACM0", 250000)
