@@ -206,9 +206,11 @@ class PrintJob:
                 if what == "pause":
                     for cmd in self.job_gcode.pause:
                         proto.enqueue(cmd)
-                else:
+                elif what == "cancel":
                     for cmd in self.job_gcode.cancel:
                         proto.enqueue(cmd)
+                    self._drain_then = "cancelled"  # ends once the end G-code is confirmed
+                else:
                     self._end(JobState.CANCELLED, self.reason or "cancelled by the user")
             return
         if self.state not in (JobState.PRINTING, JobState.HEATING):

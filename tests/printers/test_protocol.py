@@ -363,7 +363,7 @@ def test_m112_jumps_the_queue() -> None:
 
 
 def test_a_lost_ok_is_recovered_by_a_probe_within_two_seconds() -> None:
-    p = connected(command_slots=1)
+    p = connected(command_slots=1, sync_interval=60.0)
     _stream(p, 3)  # line 3 in flight
     assert p.tick(0.5) == []
     events = p.tick(1.0)
@@ -376,7 +376,7 @@ def test_a_lost_ok_is_recovered_by_a_probe_within_two_seconds() -> None:
 
 
 def test_a_late_ok_and_the_probe_reply_are_both_counted() -> None:
-    p = connected(command_slots=1)
+    p = connected(command_slots=1, sync_interval=60.0)
     _stream(p, 3)
     p.tick(1.0)
     p.outgoing(1.0)
