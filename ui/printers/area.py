@@ -104,8 +104,11 @@ class PrintersArea(QWidget):
         self.reload()
 
     def reload(self) -> None:
-        """Re-read the configured printers (off the GUI thread)."""
-        self.bridge.run(lambda: [p.name for p in self.bridge.service.printers()],
+        """Re-read the configured printers (off the GUI thread, which also
+        makes their connection objects there: the pages' buttons then only
+        post work to a connection, never read the database)."""
+        service = self.bridge.service
+        self.bridge.run(lambda: [service.connection(p.name).name for p in service.printers()],
                         self.set_printers)
 
     def set_printers(self, names: list[str]) -> None:
