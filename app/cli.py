@@ -34,7 +34,14 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("app.commands.info",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "app.commands.info",
+    "app.commands.printers",
+    "app.commands.print",
+    "app.commands.history",
+    "app.commands.confirm",
+    "app.commands.virtual_printer",
+)
 
 
 def _global_options(*, suppress: bool = False) -> argparse.ArgumentParser:

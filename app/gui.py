@@ -143,8 +143,31 @@ def build_window(
         services.notifier.post(f"Received {len(files)} file(s): {names}")
 
     window.files_opened.connect(files_opened)
+    _add_printers_area(window, services)
     install_excepthook(services, window, no_error_dialogs=no_error_dialogs)
     return window
+
+
+def _add_printers_area(window: object, services: services_mod.Services) -> None:
+    """The Printers area; in the demo, a virtual printer started on the
+    bridge's worker thread (stopped at shutdown)."""
+    from ui.printers.area import PrintersArea
+    from ui.printers.bridge import PrintersBridge
+
+    bridge = PrintersBridge(services.printers)
+    services.register_cleanup("printers bridge", bridge.close)
+    area = PrintersArea(bridge)
+    bridge.setParent(area)
+    bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
+    window.set_area_page("printers", area)  # type: ignore[attr-defined]
+    if services.paths.demo:
+        def start_demo() -> None:
+            conn = services.printers.start_virtual()
+            if conn.wait_for(lambda s: s.link.value == "operational", 10):
+                conn.send("M104 S200")
+                conn.send("M140 S60")
+
+        bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
 
 
 def install_excepthook(

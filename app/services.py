@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from printers.service import PrintersService
+
 log = logging.getLogger(__name__)
 
 
@@ -39,6 +41,7 @@ class Services:
     notifier: notify.Notifier
     errors: notify.ErrorPolicy
     database: Database
+    printers: PrintersService
     _cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     _secrets: SecretStore | None = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
@@ -51,10 +54,10 @@ class Services:
         return self.database.wait()[0]
 
     @property
-    def sessions(self) -> Callable[..., Session]:
+    def sessions(self) -> LazySessions:
         """A session factory usable at once; the first session it makes
         waits until the database is open."""
-        return self.database.session
+        return self.database.sessions
 
     @property
     def secrets(self) -> SecretStore:
@@ -82,6 +85,22 @@ class Services:
         log.info("shutdown complete")
 
 
+class LazySessions:
+    """A stand-in for a ``sessionmaker`` usable before the database is open:
+    calling it (or ``begin()``) waits for the database, then behaves exactly
+    like the real factory.  Never used on the GUI thread."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    def __call__(self, **kwargs: Any) -> Session:
+        session: Session = self._database.wait()[1](**kwargs)
+        return session
+
+    def begin(self) -> Any:
+        return self._database.wait()[1].begin()
+
+
 class Database:
     """The desktop database, opened (and migrated) on a background thread so
     that the window paints without waiting for SQLAlchemy.  Anything that
@@ -95,6 +114,18 @@ class Database:
         self._engine: Engine | None = None
         self._factory: sessionmaker[Any] | None = None
         self._error: BaseException | None = None
+        self._on_ready: list[Callable[[], object]] = []
+        self._opener: int | None = None
+
+    def on_ready(self, fn: Callable[[], object]) -> None:
+        """Run ``fn`` on the database thread right after the database opens
+        (at once, on this thread, if it is already open)."""
+        with self._start_guard:
+            if not self._ready.is_set():
+                self._on_ready.append(fn)
+                return
+        if self._error is None:
+            fn()
 
     def start(self) -> None:
         with self._start_guard:
@@ -106,16 +137,33 @@ class Database:
     def _open(self) -> None:
         from app import db
 
+        self._opener = threading.get_ident()
         try:
             self._engine, self._factory = db.open_database(self.path)
             log.debug("database ready at %s", self.path)
         except BaseException as exc:
             log.exception("could not open the database %s", self.path)
             self._error = exc
-        finally:
-            self._ready.set()
+        # Start-up tasks run before anyone else may use the database, so that
+        # e.g. ``history`` never sees a crashed run's job as still printing.
+        # (wait() lets this thread through meanwhile.)
+        while self._error is None:
+            with self._start_guard:
+                hooks, self._on_ready = self._on_ready, []
+                if not hooks:
+                    self._ready.set()
+                    break
+            for fn in hooks:
+                try:
+                    fn()
+                except Exception:
+                    log.exception("a database start-up task failed")
+        self._ready.set()
 
     def wait(self, timeout: float = 120.0) -> tuple[Engine, sessionmaker[Any]]:
+        if (threading.get_ident() == self._opener and self._engine is not None
+                and self._factory is not None):
+            return self._engine, self._factory  # a start-up task on the opening thread
         self.start()
         if not self._ready.wait(timeout):
             raise DatabaseError(f"the database {self.path} did not open within {timeout:.0f} s")
@@ -129,10 +177,10 @@ class Database:
     def is_ready(self) -> bool:
         return self._ready.is_set() and self._error is None
 
-    def session(self, **kwargs: Any) -> Session:
-        factory = self.wait()[1]
-        session: Session = factory(**kwargs)
-        return session
+    @property
+    def sessions(self) -> LazySessions:
+        """A session factory for services built before the database opens."""
+        return LazySessions(self)
 
     def close(self) -> None:
         if self._started:
@@ -160,10 +208,18 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     errors.register_known_name(
         "reviews.errors.ReviewsError",
         "printers.octoprint.errors.OctoPrintError",
+        "printers.errors.PrinterError",
     )
     database = Database(paths.database_file)
     if not defer_database:
         database.start()
+    from printers.service import PrintersService
+    from printers.store import PrinterStore
+
+    printers = PrintersService(PrinterStore(database.sessions))  # type: ignore[arg-type]
+    # Jobs left active by a crashed run become interrupted, as soon as the
+    # database is open (on the database thread).
+    database.on_ready(printers.recover)
     services = Services(
         paths=paths,
         settings=settings,
@@ -171,9 +227,11 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
         notifier=notifier,
         errors=errors,
         database=database,
+        printers=printers,
     )
     # Reverse order at shutdown: the database closes before a temporary base
     # directory is removed.
     services.register_cleanup("base directory", paths.cleanup)
     services.register_cleanup("database", database.close)
+    services.register_cleanup("printers", printers.shutdown)
     return services

@@ -1,0 +1,102 @@
+"""``layerline print FILE --printer NAME``: stream a G-code file to a printer.
+
+Exit codes: 0 the print completed, 3 it failed, 4 it was cancelled or
+interrupted, 2 usage errors (no such file or printer), 1 other errors (the
+printer cannot be reached).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from app.services import Services
+from printers.connection import LinkStatus
+from printers.errors import GcodeFileError, PrinterNotFoundError
+from printers.jobs import GcodeProgram, JobSnapshot, JobState
+
+NAME = "print"
+HELP = "stream a G-code file to a printer"
+
+EXIT_COMPLETED = 0
+EXIT_FAILED = 3
+EXIT_STOPPED = 4
+EXIT_USAGE = 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE")
+    parser.add_argument("--printer", required=True, metavar="NAME")
+    parser.add_argument("--json", action="store_true", help="print the job record as JSON")
+    parser.add_argument("--connect-timeout", type=float, default=30.0, metavar="S")
+
+
+def run(args: argparse.Namespace, services: Services) -> int:
+    try:
+        services.printers.store.printer(args.printer)
+        GcodeProgram.load(args.file)  # fail early on an unreadable file
+    except (PrinterNotFoundError, GcodeFileError) as exc:
+        print(f"layerline: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    conn = services.printers.connection(args.printer)
+    conn.connect()
+    if not conn.wait_for(lambda s: s.link in (LinkStatus.OPERATIONAL, LinkStatus.ERROR),
+                         args.connect_timeout) or conn.status.link is not LinkStatus.OPERATIONAL:
+        print(f"layerline: cannot connect to {args.printer}: "
+              f"{conn.status.error or 'no answer'}", file=sys.stderr)
+        return 1
+    job_id = conn.start_print(args.file)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGINT and not stop.is_set():
+            stop.set()
+            print("\ncancelling (Ctrl-C again to stop at once)", file=sys.stderr)
+            conn.cancel()
+        else:
+            conn.disconnect(timeout=5)
+
+    old_int = signal.signal(signal.SIGINT, on_signal)
+    old_term = signal.signal(signal.SIGTERM, on_signal)
+    bar = sys.stderr.isatty() and not args.json
+    try:
+        while True:
+            snap = conn.wait_job(0.25)
+            if snap is not None and snap.state.ended:
+                break
+            if snap is None and conn.status.job is None:
+                break
+            if bar and snap is not None:
+                _draw(snap)
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+        conn.disconnect()
+    if bar:
+        sys.stderr.write("\n")
+    record = services.printers.store.job(job_id)
+    if args.json:
+        print(json.dumps(record.as_dict(), indent=2))
+    else:
+        print(f"job {record.id}: {record.state}" + (f" ({record.reason})" if record.reason else ""))
+    state = JobState(record.state)
+    if state is JobState.COMPLETED:
+        return EXIT_COMPLETED
+    if state is JobState.FAILED:
+        return EXIT_FAILED
+    return EXIT_STOPPED
+
+
+def _draw(snap: JobSnapshot) -> None:
+    width = 30
+    filled = int(snap.progress * width)
+    eta = "" if snap.eta is None else f" ETA {int(snap.eta // 60)}:{int(snap.eta % 60):02d}"
+    layer = "" if snap.layer is None else f" layer {snap.layer}"
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {snap.progress:6.1%} "
+                     f"{snap.state.value}{layer}{eta}   ")
+    sys.stderr.flush()
