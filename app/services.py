@@ -101,6 +101,24 @@ class LazySessions:
         return self._database.wait()[1].begin()
 
 
+class _LazyPrinterStore:
+    """The printers' store, imported (with SQLAlchemy) on first use, which is
+    always on a worker thread, never on the start-up path."""
+
+    def __init__(self, sessions: LazySessions) -> None:
+        self._sessions = sessions
+        self._store: Any = None
+        self._guard = threading.Lock()
+
+    def __getattr__(self, name: str) -> Any:
+        with self._guard:
+            if self._store is None:
+                from printers.store import PrinterStore
+
+                self._store = PrinterStore(self._sessions)  # type: ignore[arg-type]
+        return getattr(self._store, name)
+
+
 class Database:
     """The desktop database, opened (and migrated) on a background thread so
     that the window paints without waiting for SQLAlchemy.  Anything that
@@ -214,9 +232,8 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     if not defer_database:
         database.start()
     from printers.service import PrintersService
-    from printers.store import PrinterStore
 
-    printers = PrintersService(PrinterStore(database.sessions))  # type: ignore[arg-type]
+    printers = PrintersService(_LazyPrinterStore(database.sessions))  # type: ignore[arg-type]
     # Jobs left active by a crashed run become interrupted, as soon as the
     # database is open (on the database thread).
     database.on_ready(printers.recover)

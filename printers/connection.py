@@ -19,13 +19,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from printers import protocol as p
 from printers.errors import JobError, PortUnavailableError, PrinterDisconnectedError, PrinterError
 from printers.gcode import Reading
 from printers.jobs import GcodeProgram, JobGcode, JobSnapshot, PrintJob
-from printers.store import PrinterRecord, PrinterStore
 from printers.transport import BAUD_RATES, SerialPort
+
+if TYPE_CHECKING:  # the store imports SQLAlchemy: kept off the start-up path
+    from printers.store import PrinterRecord, PrinterStore
 
 log = logging.getLogger(__name__)
 gcode_log = logging.getLogger("layerline.gcode")

@@ -12,12 +12,14 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from printers.connection import ConnectionEvent, PrinterConnection
 from printers.firmware import FirmwareConfig
-from printers.store import PrinterRecord, PrinterStore
 from printers.virtual import VirtualPrinter
+
+if TYPE_CHECKING:  # the store imports SQLAlchemy: kept off the start-up path
+    from printers.store import PrinterRecord, PrinterStore
 
 log = logging.getLogger(__name__)
 
