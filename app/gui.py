@@ -144,6 +144,8 @@ def build_window(
 
     window.files_opened.connect(files_opened)
     _add_printers_area(window, services)
+    if services.paths.demo:
+        _start_demo_marketplace(services)
     install_excepthook(services, window, no_error_dialogs=no_error_dialogs)
     return window
 
@@ -168,6 +170,24 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
                 conn.send("M140 S60")
 
         bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
+
+
+def _start_demo_marketplace(services: services_mod.Services) -> None:
+    """The demo's marketplace service on loopback (started off the GUI thread)."""
+    from app.demo_marketplace import DemoMarketplace
+
+    market = DemoMarketplace(services.paths.data / "marketplace", services.paths.logs)
+
+    def ready(url: str | None, error: str | None) -> None:
+        if url:
+            services.notifier.post(f"Demo marketplace running at {url} (user 'demo')",
+                                   notify.Level.SUCCESS)
+        else:
+            services.notifier.post(error or "the demo marketplace did not start",
+                                   notify.Level.WARNING)
+
+    market.start(ready)
+    services.register_cleanup("demo marketplace", market.stop)
 
 
 def install_excepthook(
