@@ -39,7 +39,7 @@ app_state = sa.Table(
 
 #: Domain packages whose ``schema`` module defines tables of the desktop
 #: database.  Add a package here when it gains tables (and a migration).
-SCHEMA_MODULES: tuple[str, ...] = ()
+SCHEMA_MODULES: tuple[str, ...] = ("library.schema",)
 
 
 def target_metadata() -> list[sa.MetaData]:

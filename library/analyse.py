@@ -5,8 +5,6 @@ memory (see :mod:`library.worker`)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -97,9 +95,12 @@ def _gcode_analysis(text: gcode.GcodeText, a: Analysis) -> Analysis:
     return a
 
 
-def analyse_path(path: Path, limits: Limits = DEFAULT_LIMITS, render: bool = True) -> Analysis:
-    """Analyse a file on disk; G-code is read only at its ends."""
-    fmt = format_of(path.name)
+def analyse_path(path: Path, limits: Limits = DEFAULT_LIMITS, render: bool = True,
+                 name: str | None = None) -> Analysis:
+    """Analyse a file on disk (``name`` gives its format when the path does
+    not, as for a blob of the store); G-code is read only at its ends."""
+    name = name or path.name
+    fmt = format_of(name)
     if fmt == "gcode":
         return _gcode_analysis(gcode.read_ends(path), Analysis(format="gcode"))
     if fmt == "bgcode":
@@ -113,18 +114,6 @@ def analyse_path(path: Path, limits: Limits = DEFAULT_LIMITS, render: bool = Tru
         return a
     size = path.stat().st_size
     if size > limits.max_file_bytes:
-        raise FileFormatError(f"{path.name}: {size} bytes is over the limit")
-    return analyse_bytes(path.read_bytes(), path.name, limits, render)
+        raise FileFormatError(f"{name}: {size} bytes is over the limit")
+    return analyse_bytes(path.read_bytes(), name, limits, render)
 
-
-def is_zip(path: Path) -> bool:
-    return path.suffix.lower() == ".zip" and zipfile.is_zipfile(path)
-
-
-def read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    from library.safety import read_member
-
-    return read_member(zf, info)
-
-
-__all__ = ["Analysis", "analyse_bytes", "analyse_path", "format_of", "io"]

@@ -22,7 +22,7 @@ class ResourceLimitError(LibraryError):
     """A file needs more time or memory than the import allows."""
 
 
-class ImportCancelled(LibraryError):
+class ImportCancelledError(LibraryError):
     """The import was cancelled; what was done is kept and resumes later."""
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from library.errors import FileFormatError
 from library.mesh import I64, Mesh
 
 U64 = npt.NDArray[np.uint64]
@@ -44,7 +45,7 @@ def weld(mesh: Mesh) -> tuple[I64, int]:
     key = (bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (
         bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ (bits[:, 2] * np.uint64(0x165667B19E3779F9))
     uniq, inverse = np.unique(key, return_inverse=True)
-    return inverse.reshape(-1, 3).astype(np.int64), int(len(uniq))
+    return inverse.reshape(-1, 3).astype(np.int64), len(uniq)
 
 
 def _edge_counts(faces: I64, nverts: int) -> tuple[U64, npt.NDArray[np.int64]]:
@@ -77,10 +78,19 @@ def count_bodies(faces: I64, nverts: int) -> int:
             parent = nxt
     used = np.zeros(nverts, dtype=bool)
     used[faces.ravel()] = True
-    return int(len(np.unique(parent[used])))
+    return len(np.unique(parent[used]))
 
 
 def compute(mesh: Mesh) -> MeshFacts:
+    with np.errstate(all="ignore"):
+        result = _compute(mesh)
+    if not all(np.isfinite([result.area, result.volume, result.size_x, result.size_y,
+                            result.size_z])):
+        raise FileFormatError("coordinates too large to measure (overflow)")
+    return result
+
+
+def _compute(mesh: Mesh) -> MeshFacts:
     tris = mesh.triangles.astype(np.float64)
     lo = tris.reshape(-1, 3).min(axis=0)
     hi = tris.reshape(-1, 3).max(axis=0)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-import defusedxml.ElementTree as safe_et
+import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from library.errors import UnsafeFileError
@@ -126,9 +126,9 @@ def parse_xml(data: bytes, what: str) -> Any:
     from library.errors import FileFormatError
 
     try:
-        return safe_et.fromstring(data, forbid_dtd=True, forbid_entities=True,
+        return SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True,
                                   forbid_external=True)
     except DefusedXmlException as exc:
         raise UnsafeFileError(f"{what}: XML with a DTD or entities is refused ({exc})") from None
-    except safe_et.ParseError as exc:
+    except SafeET.ParseError as exc:
         raise FileFormatError(f"{what}: malformed XML ({exc})") from None

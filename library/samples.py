@@ -83,8 +83,9 @@ def translate(part: tuple[F32, I64], dx: float, dy: float, dz: float) -> tuple[F
 # -- writers -----------------------------------------------------------
 def stl_binary(v: F32, f: I64, header: bytes = b"Layerline sample") -> bytes:
     tris = v[f].astype("<f4")
-    n = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
-    n /= np.maximum(np.linalg.norm(n, axis=1), 1e-20)[:, None]
+    with np.errstate(all="ignore"):  # hostile samples have non-finite vertices
+        n = np.cross(tris[:, 1] - tris[:, 0], tris[:, 2] - tris[:, 0])
+        n /= np.maximum(np.linalg.norm(n, axis=1), 1e-20)[:, None]
     rec = np.zeros(len(f), dtype=[("n", "<f4", (3,)), ("t", "<f4", (3, 3)), ("a", "<u2")])
     rec["n"], rec["t"] = n, tris
     return header[:80].ljust(80, b" ") + np.uint32(len(f)).tobytes() + rec.tobytes()

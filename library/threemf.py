@@ -131,7 +131,7 @@ def _start_part(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> str:
         root = parse_xml(read_member(zf, rels, 1 << 20), "3MF relationships")
         for rel in root.iter(f"{RELS}Relationship"):
             if rel.get("Type", "").endswith("/3dmodel"):
-                return rel.get("Target", "").lstrip("/")
+                return str(rel.get("Target", "")).lstrip("/")
     for name in infos:
         if name.lower().endswith(".model"):
             return name

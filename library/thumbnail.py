@@ -28,11 +28,17 @@ def _view_matrix() -> npt.NDArray[np.float64]:
     rz = np.array([[math.cos(az), -math.sin(az), 0], [math.sin(az), math.cos(az), 0], [0, 0, 1]])
     # Look along +y after rotation; tilt down by the elevation.
     rx = np.array([[1, 0, 0], [0, math.cos(el), -math.sin(el)], [0, math.sin(el), math.cos(el)]])
-    return rx @ rz
+    out: npt.NDArray[np.float64] = rx @ rz
+    return out
 
 
 def render(mesh: Mesh, size: int = SIZE) -> npt.NDArray[np.uint8]:
     """An RGBA image ``(size, size, 4)`` of the mesh."""
+    with np.errstate(all="ignore"):  # degenerate triangles divide by ~0: culled anyway
+        return _render(mesh, size)
+
+
+def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
     tris = mesh.triangles.reshape(-1, 3).astype(np.float32)
     rot = _view_matrix().astype(np.float32)
     p = tris @ rot.T                       # x right, y depth (away), z up

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from library import analyse, samples, safety
+from library import analyse, safety, samples
 from library.errors import FileFormatError, LibraryError, UnsafeFileError
 from tests.library import hostile
 
@@ -51,7 +51,7 @@ def test_member_larger_than_declared_is_cut_off() -> None:
     info = zf.infolist()[0]
     info.file_size = 10   # the directory lies: says 10, holds 100
     # zipfile itself stops at the declared size and then fails its CRC check.
-    with pytest.raises(LibraryError, match="declares|damaged"):
+    with pytest.raises(LibraryError, match=r"declares|damaged"):
         safety.read_member(zf, info)
 
 
