@@ -46,6 +46,16 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", t).strip()
 
 
+def search_words(text: str) -> str:
+    """Folded words plus the parts of CamelCase and letter-digit compounds
+    (``3DBenchy`` is found by ``ben`` too)."""
+    base = fold(text)
+    split = fold(re.sub(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|(?<=\d)(?=[A-Za-z])"
+                        r"|(?<=[A-Za-z])(?=\d)", " ", text))
+    extra = [w for w in split.split() if w not in set(base.split())]
+    return " ".join([base, *dict.fromkeys(extra)])
+
+
 @dataclass(slots=True)
 class ModelDetail:
     id: int
@@ -144,7 +154,7 @@ def refresh(conn: Connection, model_id: int) -> None:
         triangles=sum(f["triangles"] or 0 for f in files),
         thumb_hash=thumb,
         title_sort=fold(m["title"]),
-        search_text=" " + fold(text) + " ",
+        search_text=" " + search_words(text) + " ",
     ))
 
 
