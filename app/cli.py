@@ -31,7 +31,11 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 #: Sub-command modules, in the order ``--help`` lists them.
-COMMAND_MODULES: tuple[str, ...] = ("app.commands.info",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "app.commands.info",
+    "app.commands.library_import",
+    "app.commands.library",
+)
 
 
 def _global_options(*, suppress: bool = False) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
@@ -23,6 +23,9 @@ from app.logs import RingBuffer
 from app.paths import Paths
 from app.secrets import SecretStore, open_store
 from app.settings import SettingsStore
+
+if TYPE_CHECKING:
+    from library.service import LibraryService
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,7 @@ class Services:
     sessions: sessionmaker[Any]
     _cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     _secrets: SecretStore | None = None
+    _library: Any = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
@@ -51,6 +55,18 @@ class Services:
             if self._secrets is None:
                 self._secrets = open_store(self.paths.secrets_dir, self.paths.key)
             return self._secrets
+
+    @property
+    def library(self) -> LibraryService:
+        """The model library, built on first use (it imports numpy and the
+        parsers, which the first window does not need)."""
+        with self._secrets_guard:
+            if self._library is None:
+                from library.service import LibraryService
+
+                self._library = LibraryService(self.engine, self.paths.store_dir)
+                log.debug("library service ready (store %s)", self.paths.store_dir)
+            return self._library  # type: ignore[no-any-return]
 
     def register_cleanup(self, name: str, fn: Callable[[], None]) -> None:
         """Run ``fn`` at shutdown; cleanups run in reverse order of registration."""
@@ -75,6 +91,9 @@ def build(paths: Paths, ring: RingBuffer) -> Services:
     log.debug("settings loaded from %s", paths.settings_file)
     notifier = notify.Notifier()
     errors = notify.ErrorPolicy(paths.crash_dir)
+    from library.errors import LibraryError  # light: no parsers imported
+
+    errors.register_known(LibraryError)
     engine, sessions = db.open_database(paths.database_file)
     log.debug("database ready at %s", paths.database_file)
     services = Services(
@@ -90,4 +109,6 @@ def build(paths: Paths, ring: RingBuffer) -> Services:
     # directory is removed.
     services.register_cleanup("base directory", paths.cleanup)
     services.register_cleanup("database", engine.dispose)
+    services.register_cleanup(
+        "library", lambda: services._library.close() if services._library else None)
     return services
