@@ -244,3 +244,11 @@ def test_cura_setting_3_trailer_round_trip() -> None:
     ("1d 2h 3m 4s", 93784), ("47m 43s", 2863), ("3600", 3600), ("nonsense", None)])
 def test_durations(text: str, seconds: float | None) -> None:
     assert settings.parse_duration(text) == seconds
+
+
+def test_real_curaengine_header() -> None:
+    a = analyse.analyse_path(FIX / "cura_engine_4.13.gcode")
+    s = a.settings
+    assert s is not None
+    assert (s["slicer"], s["slicer_version"], s["layer_height"]) == ("Cura", "4.13.0", 0.24)
+    assert s["raw"]["FLAVOR"] == "Marlin"
