@@ -135,14 +135,43 @@ def build_window(
     notifier_bridge.setParent(window)
     log_bridge.setParent(window)
 
+    library_page = build_library(services, window)
+
     def files_opened(files: list[Path]) -> None:
-        # Until the library and printers areas take files, say what arrived.
+        # Files opened or dropped go to the library (G-code joins it too).
         names = ", ".join(f.name for f in files[:3]) + ("\u2026" if len(files) > 3 else "")
-        services.notifier.post(f"Received {len(files)} file(s): {names}")
+        services.notifier.post(f"Importing {len(files)} item(s): {names}")
+        window.show_area("library")
+        library_page.import_paths(files)
 
     window.files_opened.connect(files_opened)
     install_excepthook(services, window, no_error_dialogs=no_error_dialogs)
     return window
+
+
+def build_library(services: services_mod.Services, window: object) -> object:
+    """The Library area: its bridge and page; interrupted imports resume in
+    the background, and the demo's empty library gets the sample models."""
+    from ui.library.bridge import LibraryBridge
+    from ui.library.page import LibraryPage
+
+    lib = services.library
+    bridge = LibraryBridge(lib, window)  # type: ignore[arg-type]
+    services.register_cleanup("library bridge", bridge.close)
+    page = LibraryPage(bridge)
+    window.set_area_page("library", page)  # type: ignore[attr-defined]
+    lib.resume_unfinished()
+    if services.paths.demo:
+        from resources import samples_dir
+
+        def seed() -> None:
+            from library import search
+
+            if search.count_models(lib.engine) == 0:
+                lib.import_paths([samples_dir()])
+
+        lib.submit(seed)
+    return page
 
 
 def install_excepthook(

@@ -120,6 +120,11 @@ def count(conn: Connection) -> int:
     return int(conn.exec_driver_sql("SELECT count(*) FROM lib_model").scalar() or 0)
 
 
+def count_models(engine: sa.engine.Engine) -> int:
+    with engine.connect() as conn:
+        return count(conn)
+
+
 _ROW_COLUMNS = ("id", "title", "primary_format", "total_size", "triangles", "licence",
                 "creator", "print_count", "success_count", "last_outcome", "thumb_hash",
                 "created_at", "category")
