@@ -42,7 +42,7 @@ def make(out: Path) -> list[Path]:
                             samples.translate(samples.cylinder(12, 4, 64), 0, 0, 40))
     put("Round Tower.3mf", samples.threemf(*tower, metadata={
         "Title": "Round Tower", "Designer": "Layerline samples",
-        "LicenseTerms": "CC0-1.0", "Description": "A tower with a cap: two bodies."}))
+        "LicenseTerms": "CC0-1.0", "Description": "A round tower with a cap."}))
     hook = samples.combine(samples.box(40, 8, 4),
                            samples.translate(samples.box(4, 8, 20), 36, 0, 0))
     buf = io.BytesIO()

@@ -149,7 +149,7 @@ class LibraryPage(QWidget):
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
         self.table.setIconSize(QSize(24, 24))
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self._size_columns()
         self.table.setSelectionModel(self.grid.selectionModel())
         self.views = QStackedWidget()
         self.views.addWidget(self.grid)
@@ -201,6 +201,7 @@ class LibraryPage(QWidget):
         self.view_toggle.toggled.connect(self._toggle_view)
         self.grid.selectionModel().selectionChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._update_empty)
+        self.model.modelReset.connect(self._size_columns)
         self.model.rowsInserted.connect(self._update_empty)
         self.cancel.clicked.connect(bridge.service.cancel_import)
         self.report_button.clicked.connect(self.show_report)
@@ -234,6 +235,14 @@ class LibraryPage(QWidget):
             self.views.setCurrentWidget(self.empty)
         else:
             self.views.setCurrentWidget(self.table if self.view_toggle.isChecked() else self.grid)
+
+    def _size_columns(self) -> None:
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((0, 60, 90, 80, 110, 130, 90)):
+            if col:
+                header.resizeSection(col, width)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     def _toggle_view(self, table: bool) -> None:
         self.view_toggle.setText("Grid" if table else "Table")

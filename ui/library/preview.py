@@ -67,10 +67,10 @@ class MeshPreview(QWidget):
         lo, hi = tris.reshape(-1, 3).min(axis=0), tris.reshape(-1, 3).max(axis=0)
         centre = (lo + hi) / 2
         self._item = gl.GLMeshItem(vertexes=(tris - centre).astype(np.float32), smooth=False,
-                                   shader="shaded", color=(0.35, 0.62, 0.95, 1.0),
+                                   shader="shaded", color=(0.45, 0.72, 1.0, 1.0),
                                    drawEdges=False)
         self.view.addItem(self._item)
         size = float(np.linalg.norm(hi - lo)) or 1.0
-        self.view.setCameraPosition(distance=size * 1.6, elevation=28, azimuth=-55)
+        self.view.setCameraPosition(distance=size * 2.4, elevation=25, azimuth=-55)
         self._stack.setCurrentWidget(self.view)
         return True
