@@ -46,6 +46,14 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", t).strip()
 
 
+def facet_tokens(fmt: str, licence: str, print_count: int) -> str:
+    """Filter values as words of the full-text index, so that a prefix
+    query and its filters are intersected inside FTS5 (see library.search)."""
+    return " ".join([f"xfmt{fold(fmt).replace(' ', '')}",
+                     f"xlic{fold(licence).replace(' ', '') or 'none'}",
+                     "xprinted" if print_count else "xunprinted"])
+
+
 def search_words(text: str) -> str:
     """Folded words plus the parts of CamelCase and letter-digit compounds
     (``3DBenchy`` is found by ``ben`` too)."""
@@ -148,13 +156,14 @@ def refresh(conn: Connection, model_id: int) -> None:
     thumb = next((f["blob_hash"] for f in files if f["thumb_source"]), None)
     text = " ".join([m["title"], m["description"], m["creator"], m["category"],
                      " ".join(tags), " ".join(f["name"] for f in files)])
+    facets = facet_tokens(primary or "", m["licence"], m["print_count"])
     conn.execute(lib_model.update().where(lib_model.c.id == model_id).values(
         primary_format=primary or "",
         total_size=sum(f["size"] for f in files),
         triangles=sum(f["triangles"] or 0 for f in files),
         thumb_hash=thumb,
         title_sort=fold(m["title"]),
-        search_text=" " + search_words(text) + " ",
+        search_text=" " + search_words(text) + " " + facets + " ",
     ))
 
 
@@ -193,6 +202,7 @@ def record_print(conn: Connection, model_id: int, success: bool) -> None:
         print_count=lib_model.c.print_count + 1,
         success_count=lib_model.c.success_count + (1 if success else 0),
         last_outcome="success" if success else "failed"))
+    refresh(conn, model_id)   # the printed/unprinted facet word
 
 
 def detail(conn: Connection, model_id: int) -> ModelDetail:

@@ -92,8 +92,10 @@ def compute(mesh: Mesh) -> MeshFacts:
 
 def _compute(mesh: Mesh) -> MeshFacts:
     tris = mesh.triangles.astype(np.float64)
-    lo = tris.reshape(-1, 3).min(axis=0)
-    hi = tris.reshape(-1, 3).max(axis=0)
+    flat = tris.reshape(-1, 3)
+    cols = [np.ascontiguousarray(flat[:, i]) for i in range(3)]   # fast reductions
+    lo = np.array([c.min() for c in cols])
+    hi = np.array([c.max() for c in cols])
     size = hi - lo
     v0, v1, v2 = tris[:, 0] - lo, tris[:, 1] - lo, tris[:, 2] - lo
     cross = np.cross(v1 - v0, v2 - v0)

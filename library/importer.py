@@ -266,9 +266,20 @@ class Importer:
                     if listener:
                         listener(prog)
                 if self._broken(pool):
+                    # Every file in flight is retried once on a fresh pool;
+                    # a file that breaks the pool twice is reported, so a
+                    # pool that cannot start ends the import, never loops.
                     for fut, row in list(running.items()):
                         running.pop(fut)
-                        queue.append(row)
+                        n = attempts[row["id"]] = attempts.get(row["id"], 0) + 1
+                        if n >= 2:
+                            self._record(WorkResult(row["id"], False, error=(
+                                f"{Path(row['member'] or row['source']).name}: the worker "
+                                "process died on this file; skipped")), row, by_id)
+                            prog.finished += 1
+                            prog.failed += 1
+                        else:
+                            queue.append(row)
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._pool()
         finally:

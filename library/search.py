@@ -13,6 +13,10 @@ most ``CAP`` matching ids, unranked:
   has a word starting with each term finds a page after a few thousand rows.
 
 Either way the cost is bounded by ``CAP`` rows, not by the catalogue.
+Filters on format, licence and printed-or-not are also words of the index
+(``xfmtstl``, ``xlicccby40``, ``xprinted``; see
+:func:`library.catalog.facet_tokens`), so FTS5 intersects them with the
+prefix terms and a filtered query is rarely dense.
 """
 
 from __future__ import annotations
@@ -82,6 +86,19 @@ def _where(f: Filters, params: dict[str, Any]) -> list[str]:
     return w
 
 
+def _facets(f: Filters) -> list[str]:
+    """Facet words (see :func:`library.catalog.facet_tokens`) for the filters
+    that have them: FTS5 intersects them with the prefix terms."""
+    out = []
+    if f.format:
+        out.append('"xfmt' + fold(f.format).replace(" ", "") + '"')
+    if f.licence is not None:
+        out.append('"xlic' + (fold(f.licence).replace(" ", "") or "none") + '"')
+    if f.printed is not None:
+        out.append('"xprinted"' if f.printed else '"xunprinted"')
+    return out
+
+
 def terms_of(text: str) -> list[str]:
     return fold(text).split()[:6]
 
@@ -95,7 +112,7 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
     where = _where(q.filters, params)
     terms = terms_of(q.text)
     if terms:
-        match = " AND ".join(f'"{t}"*' for t in terms)
+        match = " AND ".join([f'"{t}"*' for t in terms] + _facets(q.filters))
         ids = [r[0] for r in conn.exec_driver_sql(
             "SELECT rowid FROM lib_fts WHERE lib_fts MATCH ? LIMIT ?", (match, CAP + 1))]
         if len(ids) <= CAP:

@@ -42,13 +42,16 @@ def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
     tris = mesh.triangles.reshape(-1, 3).astype(np.float32)
     rot = _view_matrix().astype(np.float32)
     p = tris @ rot.T                       # x right, y depth (away), z up
-    lo, hi = p.min(axis=0), p.max(axis=0)
+    # Column by column: numpy reduces an (n, 3) array over axis 0 slowly.
+    cols = [np.ascontiguousarray(p[:, i]) for i in range(3)]
+    lo = np.array([c.min() for c in cols])
+    hi = np.array([c.max() for c in cols])
     span = float(max(hi[0] - lo[0], hi[2] - lo[2], 1e-9))
     margin = 0.06 * size
     scale = (size - 2 * margin) / span
-    sx = (p[:, 0] - (lo[0] + hi[0]) / 2) * scale + size / 2
-    sy = size / 2 - (p[:, 2] - (lo[2] + hi[2]) / 2) * scale
-    depth = p[:, 1]
+    sx = (cols[0] - (lo[0] + hi[0]) / 2) * scale + size / 2
+    sy = size / 2 - (cols[2] - (lo[2] + hi[2]) / 2) * scale
+    depth = cols[1]
     sx, sy, depth = sx.reshape(-1, 3), sy.reshape(-1, 3), depth.reshape(-1, 3)
 
     t = tris.reshape(-1, 3, 3)

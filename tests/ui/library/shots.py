@@ -44,7 +44,8 @@ def main(out: Path) -> int:
                     time.sleep(0.02)
                 return
             time.sleep(0.02)
-        raise SystemExit(f"timed out: rows={page.model.rowCount()} loading={page.model.is_loading()} thumbs={len(page.model._thumbs)}")
+        raise SystemExit(f"timed out: rows={page.model.rowCount()} "
+                         f"loading={page.model.is_loading()} thumbs={len(page.model._thumbs)}")
 
     m = page.model
     settle(lambda: m.rowCount() >= 4 and not m.is_loading())
