@@ -143,7 +143,7 @@ def _records(block: bytes, tag: bytes, names: tuple[bytes, ...], what: str,
             tokens[1 + 2 * i::period] == [n + b"="] * total for i, n in enumerate(names)):
         # The plain form <tag a="1" b="2" c="3"/>: slice the values out.
         try:
-            cols = [np.array(tokens[2 + 2 * i::period]).astype(dtype) for i in range(k)]
+            cols: list[Any] = [np.array(tokens[2 + 2 * i::period]).astype(dtype) for i in range(k)]
         except ValueError:
             raise FileFormatError(f"3MF: a {what} with a value that is not a number") from None
         return np.stack(cols, axis=1)
