@@ -194,3 +194,20 @@ def test_report_serialises(tmp_path: Path, importer: Importer) -> None:
     d = json.loads(json.dumps(r.as_dict()))
     assert d["failed"] == 1 and d["files"][0]["state"] == "failed"
     assert np.isfinite(d["seconds"])
+
+
+def test_a_file_too_big_for_the_memory_limit_gets_a_clear_error(tmp_path: Path) -> None:
+    big = tmp_path / "big.stl"
+    big.write_bytes(samples.stl_binary(*samples.sphere_with_triangles(1_500_000)))
+    code = (
+        "import json\n"
+        "from library.worker import WorkItem, init_worker, process\n"
+        "from library.safety import DEFAULT_LIMITS\n"
+        "init_worker(450 << 20, DEFAULT_LIMITS)\n"
+        f"r = process(WorkItem(1, {str(big)!r}, '', {str(tmp_path / 'store')!r}, 120))\n"
+        "print(json.dumps([r.ok, r.error]))\n")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=180, cwd=ROOT, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    ok, error = json.loads(res.stdout)
+    assert not ok and "needs more memory than the import allows" in error
