@@ -21,6 +21,8 @@ from library.mesh import Mesh
 SIZE = 256
 _BASE = np.array([0.35, 0.62, 0.95])  # the model's colour (a Layerline blue)
 _MAX_FRAGMENTS = 6_000_000
+#: Candidate-grid sizes: close steps waste few tests per triangle.
+_BUCKETS = (3, 4, 5, 6, 8, 10, 12, 16, 20, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 1024)
 
 
 def _view_matrix() -> npt.NDArray[np.float64]:
@@ -92,11 +94,12 @@ def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
         dz = (depth[tiny, 0] + depth[tiny, 1] + depth[tiny, 2]) / 3
         deposit(py * size + px, dz, tiny.astype(np.int64))
     budget = _MAX_FRAGMENTS
-    k = 4
-    while k <= 2 * size and budget > 0:
-        sel = np.flatnonzero(front & (extent <= k) & (extent > k // 2))
-        kk = k
-        k *= 2
+    prev = 2
+    for kk in _BUCKETS:
+        if budget <= 0 or prev >= 2 * size:
+            break
+        sel = np.flatnonzero(front & (extent <= kk) & (extent > prev))
+        prev = kk
         if not len(sel):
             continue
         if len(sel) * kk * kk > budget:  # keep memory bounded on huge meshes
@@ -130,7 +133,7 @@ def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
 
 def to_png(rgba: npt.NDArray[np.uint8]) -> bytes:
     buf = io.BytesIO()
-    Image.fromarray(rgba, "RGBA").save(buf, "PNG", optimize=False, compress_level=3)
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG", optimize=False, compress_level=1)
     return buf.getvalue()
 
 

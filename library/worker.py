@@ -144,14 +144,15 @@ def _process(item: WorkItem, res: WorkResult) -> None:
         size = path.stat().st_size
         if size > _limits.max_file_bytes:
             raise ResourceLimitError(f"{path.name}: {size} bytes is over the limit")
-        with path.open("rb") as fh:
-            res.blob_hash, res.size = store.put_stream(fh)
         fmt = analyse.format_of(path.name)
-        if fmt in ("gcode", "bgcode"):
+        if fmt in analyse.GCODE_FORMATS:      # big: streamed in, read at its ends
+            with path.open("rb") as fh:
+                res.blob_hash, res.size = store.put_stream(fh)
             a = analyse.analyse_path(path, _limits)
-        else:
-            a = analyse.analyse_bytes(store.path_of(res.blob_hash).read_bytes(), path.name,
-                                      _limits)
+        else:                                  # read once: hashed, stored, parsed
+            data = path.read_bytes()
+            res.blob_hash, res.size = store.put_bytes(data), len(data)
+            a = analyse.analyse_bytes(data, path.name, _limits)
     if a.thumbnail_png:
         store.put_thumbnail(res.blob_hash, a.thumbnail_png)
     d = asdict(a)
