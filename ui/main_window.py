@@ -108,8 +108,11 @@ class MainWindow(QMainWindow):
         """Replace an area's page (used as each part of the app fills its area)."""
         old = self.pages[key]
         index = self.stack.indexOf(old)
+        was_current = self.stack.currentWidget() is old
         self.stack.insertWidget(index, page)
         self.stack.removeWidget(old)
+        if was_current:  # removing the current page would show the next area
+            self.stack.setCurrentWidget(page)
         old.deleteLater()
         self.pages[key] = page
 
