@@ -203,6 +203,7 @@ class LibraryPage(QWidget):
         self.model.modelReset.connect(self._update_empty)
         self.model.modelReset.connect(self._size_columns)
         self.model.rowsInserted.connect(self._update_empty)
+        self.model.rowsInserted.connect(self._reselect)
         self.cancel.clicked.connect(bridge.service.cancel_import)
         self.report_button.clicked.connect(self.show_report)
         bridge.progress.connect(self._on_progress)
@@ -254,6 +255,15 @@ class LibraryPage(QWidget):
         if mid != self.detail.model_id:
             self.detail.show_model(mid)
             self.selected.emit(mid)
+
+    def _reselect(self, *_args: object) -> None:
+        """After a reload (an edit, an import), select the shown model again."""
+        mid = self.detail.model_id
+        if mid is None or self.grid.selectionModel().hasSelection():
+            return
+        row = self.model.row_of(mid)
+        if row is not None:
+            self.select_row(row)
 
     def select_row(self, row: int) -> None:
         flags = QItemSelectionModel.SelectionFlag

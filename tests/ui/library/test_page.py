@@ -134,3 +134,13 @@ def test_import_from_the_page_shows_progress_and_the_report(qtbot, page: Library
     m = dialogs[-1].model
     assert m.data(m.index(0, 1)) == "Failed" and "truncated" in m.data(m.index(0, 2))
     qtbot.waitUntil(lambda: "new part" in _titles(page.model), timeout=5000)
+
+
+def test_selection_survives_a_reload(qtbot, page: LibraryPage) -> None:  # type: ignore[no-untyped-def]
+    page.select_row(_titles(page.model).index("Desk Hook"))
+    qtbot.waitUntil(lambda: page.detail.detail is not None, timeout=5000)
+    mid = page.detail.model_id
+    page.model.reload()
+    qtbot.waitUntil(lambda: page.grid.selectionModel().hasSelection(), timeout=5000)
+    row = page.grid.selectionModel().selectedIndexes()[0].row()
+    assert page.model.model_id(row) == mid and page.detail.model_id == mid
