@@ -33,7 +33,14 @@ class MeshPreview(QWidget):
         self._stack.addWidget(self._label)
         self.view: Any = None
         self._item: Any = None
-        if gl_available():
+        self._gl_ok = gl_available()
+        if not self._gl_ok:
+            self._label.setText("3D preview unavailable here (no OpenGL)")
+
+    def _ensure_view(self) -> bool:
+        """Create the OpenGL view on first use (pyqtgraph.opengl and PyOpenGL
+        take a while to import: not on the start-up path)."""
+        if self.view is None and self._gl_ok:
             try:
                 import pyqtgraph.opengl as gl
 
@@ -42,21 +49,21 @@ class MeshPreview(QWidget):
                 self._stack.addWidget(self.view)
             except Exception as exc:  # no usable OpenGL: the preview says so
                 log.warning("3D preview unavailable: %s", exc)
-                self.view = None
-        if self.view is None:
-            self._label.setText("3D preview unavailable here (no OpenGL)")
+                self._gl_ok = False
+                self._label.setText("3D preview unavailable here (no OpenGL)")
+        return self.view is not None
 
     def clear(self, message: str = "No 3D preview") -> None:
         if self.view is not None and self._item is not None:
             self.view.removeItem(self._item)
             self._item = None
-        self._label.setText(message if self.view is not None else
+        self._label.setText(message if self._gl_ok else
                             "3D preview unavailable here (no OpenGL)")
         self._stack.setCurrentWidget(self._label)
 
     def show_triangles(self, tris: np.ndarray[Any, Any]) -> bool:
         """Show ``(n, 3, 3)`` triangles; False when there is no OpenGL."""
-        if self.view is None:
+        if not self._ensure_view():
             return False
         import pyqtgraph.opengl as gl
 
