@@ -170,8 +170,19 @@ class DetailPanel(QWidget):
         self.merge_button.setObjectName("merge-duplicate")
         self.merge_button.hide()
         self.merge_button.clicked.connect(self._merge)
+        self.slice_button = QPushButton("Slice with PrusaSlicer\u2026")
+        self.slice_button.setObjectName("slice-model")
+        self.slice_button.clicked.connect(self._ask_slice)
+        from library.slicing import find_slicer
+
+        self.slicer = find_slicer()
+        if self.slicer is None:
+            self.slice_button.setEnabled(False)
+            self.slice_button.setToolTip("PrusaSlicer is not installed: import G-code files "
+                                         "sliced elsewhere instead")
         dup_row.addWidget(self.duplicates, 1)
         dup_row.addWidget(self.merge_button)
+        dup_row.addWidget(self.slice_button)
         lay.addWidget(self.title)
         lay.addWidget(self.subtitle)
         lay.addWidget(self.preview, 3)
@@ -260,6 +271,31 @@ class DetailPanel(QWidget):
         svc = self.bridge.service
         self.bridge.call(lambda: svc.update(mid, fields, tags, colls),
                          lambda _r: self.show_model(mid))
+
+    def _ask_slice(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        profile, _ = QFileDialog.getOpenFileName(
+            self, "Choose a PrusaSlicer profile (Cancel: the slicer's defaults)", "",
+            "PrusaSlicer profiles (*.ini)")
+        self.slice_with(Path(profile) if profile else None)
+
+    def slice_with(self, profile: Path | None) -> None:
+        """Slice in the background; the G-code joins the model."""
+        if self.model_id is None:
+            return
+        from library.slicing import slice_model
+
+        mid, svc, slicer = self.model_id, self.bridge.service, self.slicer
+        self.slice_button.setEnabled(False)
+        self.slice_button.setText("Slicing\u2026")
+
+        def done(_name: object) -> None:
+            self.slice_button.setText("Slice with PrusaSlicer\u2026")
+            self.slice_button.setEnabled(self.slicer is not None)
+            self.show_model(mid)
+
+        self.bridge.call(lambda: slice_model(svc, mid, profile, slicer), done)
 
     def _merge(self) -> None:
         if self.model_id is None or not self._dups:

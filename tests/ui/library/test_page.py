@@ -144,3 +144,26 @@ def test_selection_survives_a_reload(qtbot, page: LibraryPage) -> None:  # type:
     qtbot.waitUntil(lambda: page.grid.selectionModel().hasSelection(), timeout=5000)
     row = page.grid.selectionModel().selectedIndexes()[0].row()
     assert page.model.model_id(row) == mid and page.detail.model_id == mid
+
+
+def test_slice_from_the_detail_panel_adds_the_gcode(qtbot, page: LibraryPage, service,  # type: ignore[no-untyped-def]
+                                                   tmp_path: Path) -> None:
+    import shutil
+
+    import pytest
+
+    if shutil.which("prusa-slicer") is None:
+        assert not page.detail.slice_button.isEnabled()
+        pytest.skip("prusa-slicer is not installed")
+    page.select_row(_titles(page.model).index("Desk Hook"))
+    qtbot.waitUntil(lambda: page.detail.detail is not None
+                    and page.detail.detail.fields["title"] == "Desk Hook", timeout=5000)
+    profile = tmp_path / "draft.ini"
+    profile.write_text("layer_height = 0.3\n")
+    mid = page.detail.model_id
+    page.detail.slice_with(profile)
+    qtbot.waitUntil(lambda: any(f["format"] == "gcode" for f in service.detail(mid).files),
+                    timeout=120000)
+    g = next(f for f in service.detail(mid).files if f["format"] == "gcode")
+    assert g["name"] == "desk_hook_draft.gcode" and g["settings"]["layer_height"] == 0.3
+    qtbot.waitUntil(lambda: page.detail.slice_button.isEnabled(), timeout=10000)
