@@ -166,4 +166,4 @@ def test_slice_from_the_detail_panel_adds_the_gcode(qtbot, page: LibraryPage, se
                     timeout=120000)
     g = next(f for f in service.detail(mid).files if f["format"] == "gcode")
     assert g["name"] == "desk_hook_draft.gcode" and g["settings"]["layer_height"] == 0.3
-    qtbot.waitUntil(lambda: page.detail.slice_button.isEnabled(), timeout=10000)
+    qtbot.waitUntil(page.detail.slice_button.isEnabled, timeout=10000)
