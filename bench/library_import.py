@@ -158,15 +158,18 @@ def fill_catalogue(engine: object, rows: int, seed: int = 1) -> None:
                 pc = rng.choice([0, 0, 0, 1, 2, 5])
                 lic = rng.choice(licences)
                 facets = catalog.facet_tokens(fmt, lic, pc)
+                words = catalog.fold(text)
                 vals.append((start + i + 1, title, catalog.fold(title), desc, lic,
                              creator, now - rng.random() * 3e7, now, fmt,
                              rng.randint(10_000, 50_000_000), rng.randint(12, 2_000_000), pc,
-                             rng.randint(0, pc), f" {catalog.fold(text)} {facets} "))
+                             rng.randint(0, pc), f" {words} {facets} ",
+                             catalog.prefix_mask(words)))
             raw.executemany(
                 "INSERT INTO lib_model (id, title, title_sort, description, category, licence, "
                 "origin, creator, attribution, source_url, notes, created_at, updated_at, "
-                "primary_format, total_size, triangles, print_count, success_count, search_text) "
-                "VALUES (?, ?, ?, ?, '', ?, 'imported', ?, '', '', '', ?, ?, ?, ?, ?, ?, ?, ?)",
+                "primary_format, total_size, triangles, print_count, success_count, search_text, "
+                "prefix_mask) "
+                "VALUES (?, ?, ?, ?, '', ?, 'imported', ?, '', '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vals)
     with engine.begin() as conn:  # type: ignore[attr-defined]
         conn.exec_driver_sql(schema.FTS_DDL[1])           # the trigger back

@@ -46,6 +46,28 @@ def fold(text: str) -> str:
     return re.sub(r"[\W_]+", " ", t).strip()
 
 
+def _letter_bit(c: str) -> int:
+    return ord(c) - 97 if "a" <= c <= "z" else ord(c) % 26
+
+
+def term_mask(term: str) -> int:
+    """The bits a word starting with ``term`` must have in a prefix mask."""
+    if not term:
+        return 0
+    m = 1 << _letter_bit(term[0])
+    if len(term) >= 2:
+        m |= 1 << (26 + (ord(term[0]) * 31 + ord(term[1])) % 37)
+    return m
+
+
+def prefix_mask(text: str) -> int:
+    """A 63-bit summary of the word beginnings of (folded) ``text``."""
+    m = 0
+    for w in set(text.split()):
+        m |= term_mask(w[:2])
+    return m
+
+
 def facet_tokens(fmt: str, licence: str, print_count: int) -> str:
     """Filter values as words of the full-text index, so that a prefix
     query and its filters are intersected inside FTS5 (see library.search)."""
@@ -157,13 +179,15 @@ def refresh(conn: Connection, model_id: int) -> None:
     text = " ".join([m["title"], m["description"], m["creator"], m["category"],
                      " ".join(tags), " ".join(f["name"] for f in files)])
     facets = facet_tokens(primary or "", m["licence"], m["print_count"])
+    words = search_words(text)
     conn.execute(lib_model.update().where(lib_model.c.id == model_id).values(
         primary_format=primary or "",
         total_size=sum(f["size"] for f in files),
         triangles=sum(f["triangles"] or 0 for f in files),
         thumb_hash=thumb,
         title_sort=fold(m["title"]),
-        search_text=" " + search_words(text) + " " + facets + " ",
+        search_text=" " + words + " " + facets + " ",
+        prefix_mask=prefix_mask(words),
     ))
 
 

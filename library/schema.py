@@ -29,7 +29,7 @@ lib_model = sa.Table(
     "lib_model", metadata,
     sa.Column("id", sa.Integer(), primary_key=True),
     sa.Column("title", sa.String(500), nullable=False),
-    sa.Column("title_sort", sa.String(500), nullable=False, index=True),
+    sa.Column("title_sort", sa.String(500), nullable=False),
     sa.Column("description", sa.Text(), nullable=False, server_default=""),
     sa.Column("category", sa.String(200), nullable=False, server_default="", index=True),
     sa.Column("licence", sa.String(100), nullable=False, server_default="", index=True),
@@ -42,16 +42,22 @@ lib_model = sa.Table(
     sa.Column("notes", sa.Text(), nullable=False, server_default=""),
     sa.Column("marketplace_model_id", sa.String(100), nullable=True, index=True),
     sa.Column("marketplace_profile_id", sa.String(100), nullable=True),
-    sa.Column("created_at", sa.Float(), nullable=False, index=True),
+    sa.Column("created_at", sa.Float(), nullable=False),
     sa.Column("updated_at", sa.Float(), nullable=False),
     sa.Column("primary_format", sa.String(16), nullable=False, server_default="", index=True),
-    sa.Column("total_size", sa.BigInteger(), nullable=False, server_default="0", index=True),
-    sa.Column("triangles", sa.BigInteger(), nullable=False, server_default="0", index=True),
+    sa.Column("total_size", sa.BigInteger(), nullable=False, server_default="0"),
+    sa.Column("triangles", sa.BigInteger(), nullable=False, server_default="0"),
     sa.Column("thumb_hash", sa.String(64), nullable=True),
-    sa.Column("print_count", sa.Integer(), nullable=False, server_default="0", index=True),
+    sa.Column("print_count", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("success_count", sa.Integer(), nullable=False, server_default="0"),
     sa.Column("last_outcome", sa.String(20), nullable=True),
     sa.Column("search_text", sa.Text(), nullable=False, server_default=""),
+    # Bits for the first letter and first two letters of every word (see
+    # library.catalog.prefix_mask): each sort index carries it, so a search
+    # walking a sort index skips non-matching rows without reading them.
+    sa.Column("prefix_mask", sa.BigInteger(), nullable=False, server_default="0"),
+    *(sa.Index(f"ix_lib_model_{col}", col, "prefix_mask")
+      for col in ("title_sort", "created_at", "total_size", "triangles", "print_count")),
 )
 
 lib_version = sa.Table(

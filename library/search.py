@@ -28,7 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from library.catalog import fold
+from library.catalog import fold, term_mask
 
 CAP = 4000
 SORTS = {"title": "title_sort", "added": "created_at", "size": "total_size",
@@ -122,7 +122,9 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
             params["ids"] = json.dumps(ids)
         else:
             for i, t in enumerate(terms):
-                where.append(f"m.search_text LIKE :t{i}")
+                # The mask test reads only the sort index; LIKE confirms.
+                where.append(f"(m.prefix_mask & :k{i}) = :k{i} AND m.search_text LIKE :t{i}")
+                params[f"k{i}"] = term_mask(t)
                 params[f"t{i}"] = f"% {t}%"
     # Dense matches: walk the sort column's index (the planner, seeing LIKE,
     # might otherwise sort every row).  Otherwise the planner chooses.
