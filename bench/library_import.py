@@ -158,12 +158,12 @@ def fill_catalogue(engine: object, rows: int, seed: int = 1) -> None:
                 pc = rng.choice([0, 0, 0, 1, 2, 5])
                 lic = rng.choice(licences)
                 facets = catalog.facet_tokens(fmt, lic, pc)
-                words = catalog.fold(text)
+                folded = catalog.fold(text)
                 vals.append((start + i + 1, title, catalog.fold(title), desc, lic,
                              creator, now - rng.random() * 3e7, now, fmt,
                              rng.randint(10_000, 50_000_000), rng.randint(12, 2_000_000), pc,
-                             rng.randint(0, pc), f" {words} {facets} ",
-                             catalog.prefix_mask(words)))
+                             rng.randint(0, pc), f" {folded} {facets} ",
+                             catalog.prefix_mask(folded)))
             raw.executemany(
                 "INSERT INTO lib_model (id, title, title_sort, description, category, licence, "
                 "origin, creator, attribution, source_url, notes, created_at, updated_at, "
