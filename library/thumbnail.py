@@ -86,15 +86,20 @@ def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
         key = (((z - zmin) * zscale).astype(np.int64) << 32) | tri
         np.minimum.at(zbuf, pix, key)
 
-    # Triangles of at most 2 pixels: one fragment at the centroid.
-    tiny = np.flatnonzero(front & (extent <= 2))
+    # Triangles of at most 3 pixels: fragments at the centroid and the three
+    # corners (no per-pixel tests; dense meshes are mostly such triangles).
+    tiny = np.flatnonzero(front & (extent <= 3))
     if len(tiny):
-        px = np.clip(((ax + bx + cx) / 3)[tiny], 0, size - 1).astype(np.int64)
-        py = np.clip(((ay + by + cy) / 3)[tiny], 0, size - 1).astype(np.int64)
-        dz = (depth[tiny, 0] + depth[tiny, 1] + depth[tiny, 2]) / 3
-        deposit(py * size + px, dz, tiny.astype(np.int64))
+        tid = tiny.astype(np.int64)
+        pts = [((ax + bx + cx) / 3, (ay + by + cy) / 3,
+                (depth[:, 0] + depth[:, 1] + depth[:, 2]) / 3),
+               (ax, ay, depth[:, 0]), (bx, by, depth[:, 1]), (cx, cy, depth[:, 2])]
+        for px_all, py_all, dz_all in pts:
+            px = np.clip(px_all[tiny], 0, size - 1).astype(np.int64)
+            py = np.clip(py_all[tiny], 0, size - 1).astype(np.int64)
+            deposit(py * size + px, dz_all[tiny], tid)
     budget = _MAX_FRAGMENTS
-    prev = 2
+    prev = 3
     for kk in _BUCKETS:
         if budget <= 0 or prev >= 2 * size:
             break
