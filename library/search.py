@@ -107,7 +107,9 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
     """Model ids matching ``q``, in its order, one page."""
     col = SORTS.get(q.sort, "title_sort")
     direction = "DESC" if q.descending else "ASC"
-    order = f"m.{col} {direction}, m.id {direction}"
+    # Ties by the mask, then id: exactly the sort index's own order, so no
+    # sorting step follows the index walk.
+    order = f"m.{col} {direction}, m.prefix_mask {direction}, m.id {direction}"
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     where = _where(q.filters, params)
     terms = terms_of(q.text)
