@@ -8,8 +8,9 @@ Sub-commands live in ``app/commands/<name>.py``; each module defines
 ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args, services) -> int``.
 Add a module to :data:`COMMAND_MODULES` to make it available.  The command's
 name is the module's last name with ``_`` as ``-`` (``virtual_printer`` is
-``virtual-printer``); modules are imported only when a command runs, so that
-opening the window never pays for them (keep heavy imports inside ``run``).
+``virtual-printer``; a trailing ``_`` is dropped: ``import_`` is ``import``);
+modules are imported only when a command runs, so that opening the window
+never pays for them (keep heavy imports inside ``run``).
 Exit codes: 0 success, 1 error, 2 usage error (later commands add their own).
 """
 
@@ -41,6 +42,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.history",
     "app.commands.confirm",
     "app.commands.virtual_printer",
+    "app.commands.import_",
+    "app.commands.library",
 )
 
 
@@ -67,7 +70,8 @@ def _global_options(*, suppress: bool = False) -> argparse.ArgumentParser:
 
 
 def command_names() -> list[str]:
-    return [m.rsplit(".", 1)[1].replace("_", "-") for m in COMMAND_MODULES]
+    # A trailing underscore stands for a Python keyword: import_ is "import".
+    return [m.rsplit(".", 1)[1].rstrip("_").replace("_", "-") for m in COMMAND_MODULES]
 
 
 def _load_commands() -> list[ModuleType]:

@@ -41,7 +41,7 @@ app_state = sa.Table(
 
 #: Domain packages whose ``schema`` module defines tables of the desktop
 #: database.  Add a package here when it gains tables (and a migration).
-SCHEMA_MODULES: tuple[str, ...] = ("printers.schema", "reviews.schema")
+SCHEMA_MODULES: tuple[str, ...] = ("printers.schema", "library.schema", "reviews.schema")
 
 
 def target_metadata() -> list[sa.MetaData]:
@@ -121,31 +121,11 @@ def current_revision(engine: Engine) -> str | None:
         return None if row is None else str(row[0])
 
 
-def _is_empty(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return not sa.inspect(conn).get_table_names()
-
-
-def upgrade(engine: Engine, path: Path | None = None, *, use_chain: bool = False) -> None:
+def upgrade(engine: Engine, path: Path | None = None) -> None:
     """Bring the database to the newest revision, keeping a copy of an old one."""
     head = script_head()
     current = current_revision(engine)
     if current == head:
-        return
-    if current is None and not use_chain and _is_empty(engine):
-        # A brand-new database: create the current schema directly and stamp
-        # it with the head (Alembic's own advice), which spares importing
-        # Alembic at first start.  tests/app/test_db.py proves this gives the
-        # same schema as running the whole chain.
-        with engine.begin() as conn:
-            for meta in target_metadata():
-                meta.create_all(conn)
-            conn.exec_driver_sql(
-                "CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
-                "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"
-            )
-            conn.execute(sa.text("INSERT INTO alembic_version VALUES (:v)"), {"v": head})
-        log.info("new database created at revision %s", head)
         return
     from alembic import command
 

@@ -11,6 +11,7 @@ import time
 import traceback
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from app import logs, notify
 from app import paths as paths_mod
@@ -74,7 +75,8 @@ def run(args: argparse.Namespace) -> int:
             if not args.keep_running:
                 qapp.quit()
 
-        window.painted.connect(lambda: QTimer.singleShot(200, take))
+        # Once the window has painted and its areas are all in place.
+        window.library_ready.connect(lambda: QTimer.singleShot(300, take))
 
     # The database opens once the window is on screen (see Database).
     window.painted.connect(services.database.start)
@@ -100,7 +102,7 @@ def build_window(
     from importlib.metadata import version
 
     from ui import dialogs, theme
-    from ui.bridges import LogBridge, NotifierBridge
+    from ui.bridges import GuiCaller, LogBridge, NotifierBridge
     from ui.main_window import MainWindow
     from ui.settings_dialog import SettingsDialog
 
@@ -137,10 +139,40 @@ def build_window(
     notifier_bridge.setParent(window)
     log_bridge.setParent(window)
 
+    # The Library area needs the database and numpy: its service is built on
+    # the database thread once the database is open (after the first paint),
+    # then its page is installed on the GUI thread.  Files opened before that
+    # wait for it.
+    caller = GuiCaller(window)
+    library: dict[str, Any] = {"page": None, "pending": []}
+
+    def install_library() -> None:
+        if services.is_closed:  # shut down before the database was ready
+            return
+        page = build_library(services, window)
+        library["page"] = page
+        window.library_ready.emit()  # type: ignore[attr-defined]
+        if library["pending"]:
+            page.import_paths(library["pending"])  # type: ignore[attr-defined]
+            library["pending"] = []
+
+    def library_service_ready() -> None:  # on the database thread
+        if services.is_closed:
+            return
+        _ = services.library  # builds it (imports numpy, the parsers) off the GUI thread
+        caller.call(install_library)
+
+    services.database.on_ready(library_service_ready)
+
     def files_opened(files: list[Path]) -> None:
-        # Until the library and printers areas take files, say what arrived.
+        # Files opened or dropped go to the library (G-code joins it too).
         names = ", ".join(f.name for f in files[:3]) + ("\u2026" if len(files) > 3 else "")
-        services.notifier.post(f"Received {len(files)} file(s): {names}")
+        services.notifier.post(f"Importing {len(files)} item(s): {names}")
+        window.show_area("library")
+        if library["page"] is None:
+            library["pending"].extend(files)
+        else:
+            library["page"].import_paths(files)
 
     window.files_opened.connect(files_opened)
     _add_printers_area(window, services)
@@ -188,6 +220,31 @@ def _start_demo_marketplace(services: services_mod.Services) -> None:
 
     market.start(ready)
     services.register_cleanup("demo marketplace", market.stop)
+
+
+def build_library(services: services_mod.Services, window: object) -> object:
+    """The Library area: its bridge and page; interrupted imports resume in
+    the background, and the demo's empty library gets the sample models."""
+    from ui.library.bridge import LibraryBridge
+    from ui.library.page import LibraryPage
+
+    lib = services.library
+    bridge = LibraryBridge(lib, window)  # type: ignore[arg-type]
+    services.register_cleanup("library bridge", bridge.close)
+    page = LibraryPage(bridge)
+    window.set_area_page("library", page)  # type: ignore[attr-defined]
+    lib.resume_unfinished()
+    if services.paths.demo:
+        from resources import samples_dir
+
+        def seed() -> None:
+            from library import search
+
+            if search.count_models(lib.engine) == 0:
+                lib.import_paths([samples_dir()])
+
+        lib.submit(seed)
+    return page
 
 
 def install_excepthook(

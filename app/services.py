@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from library.service import LibraryService
     from printers.service import PrintersService
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class Services:
     printers: PrintersService
     _cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     _secrets: SecretStore | None = None
+    _library: Any = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
@@ -67,6 +69,23 @@ class Services:
             if self._secrets is None:
                 self._secrets = open_store(self.paths.secrets_dir, self.paths.key)
             return self._secrets
+
+    @property
+    def library(self) -> LibraryService:
+        """The model library, built on first use (it imports numpy and the
+        parsers, which the first window does not need)."""
+        with self._secrets_guard:
+            if self._library is None:
+                from library.service import LibraryService
+
+                self._library = LibraryService(self.engine, self.paths.store_dir)
+                log.debug("library service ready (store %s)", self.paths.store_dir)
+            return self._library  # type: ignore[no-any-return]
+
+    @property
+    def is_closed(self) -> bool:
+        """True once :meth:`shutdown` has begun."""
+        return self._closed
 
     def register_cleanup(self, name: str, fn: Callable[[], None]) -> None:
         """Run ``fn`` at shutdown; cleanups run in reverse order of registration."""
@@ -227,6 +246,7 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
         "reviews.errors.ReviewsError",
         "printers.octoprint.errors.OctoPrintError",
         "printers.errors.PrinterError",
+        "library.errors.LibraryError",
     )
     database = Database(paths.database_file)
     if not defer_database:
@@ -251,4 +271,6 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     services.register_cleanup("base directory", paths.cleanup)
     services.register_cleanup("database", database.close)
     services.register_cleanup("printers", printers.shutdown)
+    services.register_cleanup(
+        "library", lambda: services._library.close() if services._library else None)
     return services

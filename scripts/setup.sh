@@ -30,7 +30,8 @@ apt_packages=(
     libgl1-mesa-dri
 )
 if [ "$want_dev" = 1 ]; then
-    apt_packages+=(postgresql)
+    # prusa-slicer: the library tests slice with the real PrusaSlicer (Debian 2.5).
+    apt_packages+=(postgresql prusa-slicer)
 fi
 
 missing=()

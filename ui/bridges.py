@@ -49,3 +49,21 @@ class LogBridge(QObject):
 
     def close(self) -> None:
         self._ring.unsubscribe(self._posted.emit)
+
+
+class GuiCaller(QObject):
+    """Runs callables on the GUI thread, posted from any thread."""
+
+    _posted = Signal(object)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._posted.connect(self._run)
+
+    def call(self, fn: Callable[[], object]) -> None:
+        """Queue ``fn`` to run on the GUI thread (safe from any thread)."""
+        self._posted.emit(fn)
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], object]) -> None:
+        fn()

@@ -43,6 +43,9 @@ class MainWindow(QMainWindow):
 
     files_opened = Signal(list)
     painted = Signal()
+    #: Emitted by the composition root once the Library area (built when the
+    #: database is open) is in place.
+    library_ready = Signal()
 
     def __init__(
         self,

@@ -20,7 +20,7 @@ def test_fast_head_lookup_agrees_with_alembic() -> None:
 
 def test_upgrading_an_empty_database_reproduces_the_models(tmp_path: Path) -> None:
     engine = db.create_engine(tmp_path / "x.db")
-    db.upgrade(engine, use_chain=True)
+    db.upgrade(engine)
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         diffs = []
@@ -65,28 +65,3 @@ def test_old_database_is_migrated_and_a_copy_kept(tmp_path: Path) -> None:
         assert (tmp_path / f"old.db.before-{head}").exists()
     engine.dispose()
 
-
-def _schema(path: Path) -> list[tuple[str, str, str]]:
-    con = sqlite3.connect(path)
-    rows: list[tuple[str, str, str]] = []
-    tables = [r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
-    for t in tables:
-        for col in con.execute(f"PRAGMA table_info('{t}')"):
-            rows.append((t, str(col[1]), f"{col[2]} notnull={col[3]} pk={col[5]}"))
-        for idx in con.execute(f"PRAGMA index_list('{t}')"):
-            cols = [c[2] for c in con.execute(f"PRAGMA index_info('{idx[1]}')")]
-            rows.append((t, "index", f"unique={idx[2]} {cols}"))
-    con.close()
-    return rows
-
-
-def test_new_database_fast_path_matches_the_migration_chain(tmp_path: Path) -> None:
-    fast = db.create_engine(tmp_path / "fast.db")
-    db.upgrade(fast)
-    chain = db.create_engine(tmp_path / "chain.db")
-    db.upgrade(chain, use_chain=True)
-    assert db.current_revision(fast) == db.current_revision(chain) == db.heads()[0]
-    fast.dispose()
-    chain.dispose()
-    assert _schema(tmp_path / "fast.db") == _schema(tmp_path / "chain.db")

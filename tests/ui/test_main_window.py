@@ -78,3 +78,13 @@ def test_every_area_has_an_empty_state_hint(window: MainWindow) -> None:
         hint = page.findChild(QLabel, "empty-hint")
         assert hint is not None and hint.text(), key
         assert hint.alignment() & Qt.AlignmentFlag.AlignCenter
+
+
+def test_replacing_the_current_area_page_keeps_it_shown(window) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QLabel
+
+    window.show_area("library")
+    page = QLabel("the library")
+    window.set_area_page("library", page)
+    assert window.stack.currentWidget() is page
+    assert window.current_area() == "library"

@@ -2,7 +2,7 @@
 drafts of model publications.
 
 Revision ID: 0004_reviews
-Revises: 0002_printers
+Revises: 0003_library
 Create Date: 2026-11-23
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004_reviews"
-down_revision = "0002_printers"
+down_revision = "0003_library"
 branch_labels = None
 depends_on = None
 
