@@ -14,7 +14,7 @@ from reviews.outbox import Outbox
 def engine(tmp_path: Path) -> Iterator[Engine]:
     """A real SQLite file, migrated by the app's own migration chain."""
     eng = db.create_engine(tmp_path / "layerline.db")
-    db.upgrade(eng, tmp_path / "layerline.db", use_chain=True)
+    db.upgrade(eng, tmp_path / "layerline.db")
     yield eng
     eng.dispose()
 
