@@ -84,6 +84,17 @@ def run(args: argparse.Namespace) -> int:
         lambda: log.info("first paint %.3f s after start", time.monotonic() - _T0,
                          extra={"event": "first-paint"})
     )
+    # SIGTERM/SIGINT end the event loop, so that shutdown runs in order (the
+    # demo's child processes stopped, jobs saved); a timer lets Python run
+    # its signal handlers while Qt's loop waits.
+    import signal
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: qapp.quit())
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+
     window.show()
     if args.files:
         QTimer.singleShot(0, lambda: window.open_files(args.files))
