@@ -168,9 +168,10 @@ def build_window(
             library["pending"] = []
 
     def library_service_ready() -> None:  # on the database thread
-        if services.is_closed:
-            return
-        _ = services.library  # builds it (imports numpy, the parsers) off the GUI thread
+        try:
+            _ = services.library  # builds it (imports numpy, the parsers) off the GUI thread
+        except services_mod.ServicesClosedError:
+            return  # shut down before the database was ready
         caller.call(install_library)
 
     services.database.on_ready(library_service_ready)

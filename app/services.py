@@ -47,6 +47,7 @@ class Services:
     _secrets: SecretStore | None = None
     _library: Any = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
+    _library_guard: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
 
     @property
@@ -74,8 +75,10 @@ class Services:
     def library(self) -> LibraryService:
         """The model library, built on first use (it imports numpy and the
         parsers, which the first window does not need)."""
-        with self._secrets_guard:
+        with self._library_guard:
             if self._library is None:
+                if self._closed:
+                    raise ServicesClosedError("the app is shutting down")
                 from library.service import LibraryService
 
                 self._library = LibraryService(self.engine, self.paths.store_dir)
@@ -92,9 +95,10 @@ class Services:
         self._cleanups.append((name, fn))
 
     def shutdown(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+        with self._library_guard:  # no library is built once shutdown begins
+            if self._closed:
+                return
+            self._closed = True
         for name, fn in reversed(self._cleanups):
             log.debug("shutting down %s", name)
             try:
@@ -224,6 +228,10 @@ class Database:
             self._ready.wait(120)
         if self._engine is not None:
             self._engine.dispose()
+
+
+class ServicesClosedError(notify.KnownError):
+    """A service was asked for after shutdown began."""
 
 
 class DatabaseError(notify.KnownError):

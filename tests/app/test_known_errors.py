@@ -22,3 +22,12 @@ def test_domain_errors_are_known_errors(tmp_path: Path) -> None:
         assert not svc.errors.is_known(KeyError("a bug"))
     finally:
         svc.shutdown()
+
+
+def test_no_library_is_built_once_shutdown_has_begun(tmp_path: Path) -> None:
+    import pytest
+
+    svc = services.build(paths.from_basedir(tmp_path), logs.RingBuffer())
+    svc.shutdown()
+    with pytest.raises(services.ServicesClosedError):
+        _ = svc.library
