@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from marketplace.config import Config
+from marketplace.ratelimit import Limit
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,6 +40,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the programme's launch date (UTC, YYYY-MM-DD): new-creator bonus")
     serve.add_argument("--workers", type=int, default=1,
                        help="worker processes (each with its own connection pool)")
+    serve.add_argument("--photo-workers", type=int, default=0,
+                       help="photo processing processes per server worker (0: one per core, "
+                            "at most 2)")
+    serve.add_argument("--photo-queue", type=int, default=64,
+                       help="photos that may wait for processing before uploads get 503")
+    serve.add_argument("--rate-limit-account", type=_limit, default="10:120",
+                       metavar="RATE:BURST", help="write requests per second and burst per "
+                       "account (0:0 turns it off)")
+    serve.add_argument("--rate-limit-ip", type=_limit, default="100:600", metavar="RATE:BURST",
+                       help="write requests per second and burst per client address "
+                       "(0:0 turns it off)")
     serve.add_argument("--log-level", default="INFO")
     grant = sub.add_parser("grant-role", help="give an account a role (bootstraps the admin)")
     grant.add_argument("--storage", type=Path, required=True)
@@ -46,6 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("username")
     grant.add_argument("role", choices=["user", "moderator", "editor", "admin"])
     return parser
+
+
+def _limit(text: str) -> tuple[float, int]:
+    rate, sep, burst = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError(text)
+        return float(rate), int(burst)
+    except ValueError:
+        raise argparse.ArgumentTypeError("RATE:BURST, e.g. 10:120") from None
 
 
 def database_url(storage: Path, database: str | None) -> str:
@@ -89,7 +111,9 @@ def main(argv: list[str] | None = None) -> int:
     os.environ[CONFIG_ENV] = json.dumps({
         "database_url": url, "storage": str(storage), "auto_approve": not args.no_auto_approve,
         "fast_hashing": args.fast_hashing, "escalation_interval": args.escalation_interval,
-        "launch_date": args.launch_date})
+        "launch_date": args.launch_date, "photo_workers": args.photo_workers,
+        "photo_queue": args.photo_queue, "rate_limit_account": list(args.rate_limit_account),
+        "rate_limit_ip": list(args.rate_limit_ip)})
     if args.seed_demo:
         threading.Thread(target=_seed_when_up, args=(args.host, args.port), name="demo-seed",
                          daemon=True).start()
@@ -111,7 +135,10 @@ def app_from_environment() -> Any:
         database_url=raw["database_url"], storage=Path(raw["storage"]),
         auto_approve=raw["auto_approve"], fast_hashing=raw["fast_hashing"],
         escalation_interval=raw["escalation_interval"],
-        launch_date=datetime.fromisoformat(raw["launch_date"]).replace(tzinfo=UTC)))
+        launch_date=datetime.fromisoformat(raw["launch_date"]).replace(tzinfo=UTC),
+        photo_workers=raw["photo_workers"], photo_queue=raw["photo_queue"],
+        write_limit_account=Limit(*raw["rate_limit_account"]),
+        write_limit_ip=Limit(*raw["rate_limit_ip"])))
 
 
 def _seed_when_up(host: str, port: int, timeout: float = 60.0) -> None:

@@ -135,13 +135,13 @@ def blind_item(conn: sa.Connection, case: Any) -> dict[str, Any]:
         m = conn.execute(sa.select(t.models).where(t.models.c.id == case["target_id"])
                          ).mappings().one()
         photos = conn.execute(sa.select(t.photos.c.sha256).where(
-            t.photos.c.model_id == m["id"])).scalars().all()
+            t.photos.c.model_id == m["id"], t.photos.c.sha256.is_not(None))).scalars().all()
         return {"type": "model", "title": m["title"], "description": m["description"],
                 "photos": [f"/api/v1/blobs/{s}" for s in photos]}
     r = conn.execute(sa.select(t.reviews).where(t.reviews.c.id == case["target_id"])
                      ).mappings().one()
     photos = conn.execute(sa.select(t.photos.c.sha256).where(
-        t.photos.c.review_id == r["id"])).scalars().all()
+        t.photos.c.review_id == r["id"], t.photos.c.sha256.is_not(None))).scalars().all()
     return {"type": "review", "stars": r["stars"], "description": r["description"],
             "photos": [f"/api/v1/blobs/{s}" for s in photos]}
 

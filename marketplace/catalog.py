@@ -97,7 +97,7 @@ def model_view(conn: sa.Connection, model_id: int, who: Principal | None) -> dic
     photos = conn.execute(sa.select(t.photos).where(
         t.photos.c.model_id == model_id, t.photos.c.rejected.is_(False))
         .order_by(t.photos.c.position)).mappings().all()
-    cover = next((p["sha256"] for p in photos if p["is_cover"]), None)
+    cover = next((p["sha256"] for p in photos if p["is_cover"] and p["sha256"]), None)
     files = conn.execute(sa.select(t.model_files).where(t.model_files.c.model_id == model_id)
                          .order_by(t.model_files.c.version, t.model_files.c.id)).mappings().all()
     versions: dict[int, list[dict[str, Any]]] = {}
@@ -118,7 +118,8 @@ def model_view(conn: sa.Connection, model_id: int, who: Principal | None) -> dic
         description=row["description"], tags=list(tags), status=row["status"],
         hidden=row["hidden"], version=row["version"], parent=parent,
         attribution=row["attribution"],
-        photos=[{"id": p["id"], "url": f"/api/v1/blobs/{p['sha256']}", "cover": p["is_cover"],
+        photos=[{"id": p["id"], "cover": p["is_cover"], "state": p["state"],
+                 "url": f"/api/v1/blobs/{p['sha256']}" if p["sha256"] else None,
                  "real_print": p["real_print"], "position": p["position"]} for p in photos],
         files=versions.get(int(row["version"]), []),
         versions=[{"version": v, "files": fs} for v, fs in sorted(versions.items())],
@@ -191,7 +192,8 @@ def list_models(conn: sa.Connection, *, q: str, tag: str, category: str,
     users = dict(conn.execute(sa.select(t.accounts.c.id, t.accounts.c.username).where(
         t.accounts.c.id.in_({r["creator_id"] for r in rows}))).all()) if rows else {}
     covers = dict(conn.execute(sa.select(t.photos.c.model_id, t.photos.c.sha256).where(
-        t.photos.c.model_id.in_(ids), t.photos.c.is_cover.is_(True))).all()
+        t.photos.c.model_id.in_(ids), t.photos.c.is_cover.is_(True),
+        t.photos.c.sha256.is_not(None))).all()
     ) if ids else {}
 
     def key(r: dict[str, Any]) -> tuple[Any, ...]:

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from marketplace.ratelimit import Limit
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
@@ -40,3 +42,11 @@ class Config:
     escalation_interval: float = 300.0  # seconds between runs of the jury escalation job
     clock: Callable[[], datetime] = system_clock
     content_check: ContentCheck = field(default_factory=NoContentCheck)
+    # Photo processing: worker processes (0: one per core, at most 2) and how many
+    # photos may wait for them before uploads are refused with 503.
+    photo_workers: int = 0
+    photo_queue: int = 64
+    # Write requests (POST/PUT/PATCH/DELETE): token buckets per account and per
+    # client address (rate per second, burst); a rate of 0 turns a limit off.
+    write_limit_account: Limit = field(default_factory=lambda: Limit(rate=10.0, burst=120))
+    write_limit_ip: Limit = field(default_factory=lambda: Limit(rate=100.0, burst=600))

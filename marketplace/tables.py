@@ -128,7 +128,8 @@ model_files = sa.Table(
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("kind", sa.String(8), nullable=False),
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=False),
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=False,
+              index=True),  # who may fetch a blob: GET /blobs/{sha256}
     sa.Column("size", sa.Integer, nullable=False),
     sa.Column("created_at", TS, nullable=False),
 )
@@ -136,10 +137,14 @@ model_files = sa.Table(
 photos = sa.Table(
     "photos", metadata, _id(),
     sa.Column("owner_id", sa.Integer, sa.ForeignKey("accounts.id"), nullable=False, index=True),
-    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=False),
+    # the clean JPEG and its pHash, once processed (null while the photo is pending)
+    sa.Column("sha256", sa.String(64), sa.ForeignKey("blobs.sha256"), nullable=True,
+              index=True),
     sa.Column("width", sa.Integer, nullable=False),
     sa.Column("height", sa.Integer, nullable=False),
-    sa.Column("phash", sa.String(16), nullable=False),
+    sa.Column("phash", sa.String(16), nullable=True),
+    # pending (uploaded, waiting for a worker), ready, or failed (unreadable pixels)
+    sa.Column("state", sa.String(12), nullable=False, server_default="ready"),
     sa.Column("model_id", sa.Integer, sa.ForeignKey("models.id"), index=True),
     sa.Column("review_id", sa.Integer, index=True),
     sa.Column("position", sa.Integer, nullable=False, server_default="0"),

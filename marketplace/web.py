@@ -16,14 +16,25 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from marketplace import rules
 from marketplace import tables as t
-from marketplace.api import accounts, community, models, moderation, photos, profiles, rewards
-from marketplace.api.deps import MaybeUser, Services, Svc, page_args
+from marketplace.api import (
+    accounts,
+    blobs,
+    community,
+    models,
+    moderation,
+    photos,
+    profiles,
+    rewards,
+)
+from marketplace.api.deps import WRITE_METHODS, MaybeUser, Services, Svc, page_args
 from marketplace.cases import escalate_stale
 from marketplace.catalog import SORTS, list_models
 from marketplace.config import Config
 from marketplace.db import Store, lock_name, make_engine, migrate
 from marketplace.errors import ApiError, too_large
 from marketplace.media import BlobStore
+from marketplace.photo_jobs import PhotoJobs, default_workers
+from marketplace.ratelimit import Buckets, RateLimitedError
 from marketplace.security import make_hasher
 
 log = logging.getLogger(__name__)
@@ -99,14 +110,22 @@ def seed_store(store: Store) -> None:
 
 
 def _problem(err: ApiError) -> JSONResponse:
-    return JSONResponse(err.problem(), err.status, media_type=PROBLEM)
+    retry = err.extra.get("retry_after")
+    headers = {"Retry-After": str(retry)} if isinstance(retry, int) else None
+    return JSONResponse(err.problem(), err.status, media_type=PROBLEM, headers=headers)
 
 
 def create_app(config: Config) -> FastAPI:
     engine = make_engine(config.database_url)
     migrate(engine)
-    svc = Services(config=config, store=Store(engine), blobs=BlobStore(config.storage / "blobs"),
-                   hasher=make_hasher(config.fast_hashing))
+    store, blob_store = Store(engine), BlobStore(config.storage / "blobs")
+    jobs = PhotoJobs(store, blob_store, config.storage / "staging", limit=config.max_photo,
+                     workers=config.photo_workers or default_workers(),
+                     max_pending=config.photo_queue, clock=config.clock)
+    svc = Services(config=config, store=store, blobs=blob_store,
+                   hasher=make_hasher(config.fast_hashing), photos=jobs,
+                   account_writes=Buckets(config.write_limit_account, "account"))
+    ip_writes = Buckets(config.write_limit_ip, "address")
     svc.dummy_hash = svc.hasher.hash("not a real password")
     seed_store(svc.store)
     stop = threading.Event()
@@ -123,11 +142,15 @@ def create_app(config: Config) -> FastAPI:
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         worker = threading.Thread(target=escalation_loop, name="jury-escalation", daemon=True)
         worker.start()
+        requeued = jobs.requeue()
+        if requeued:
+            log.info("queued again %d photos left pending by the last run", requeued)
         try:
             yield
         finally:
             stop.set()
             worker.join(timeout=10)
+            jobs.close()
             engine.dispose()
 
     app = FastAPI(title="Layerline marketplace", version="1.0.0", lifespan=lifespan,
@@ -135,8 +158,8 @@ def create_app(config: Config) -> FastAPI:
     app.state.services = svc
     app.state.engine = engine
 
-    for module in (general, accounts.router, photos.router, models.router, profiles.router,
-                   community.router, rewards.router, moderation.router):
+    for module in (general, accounts.router, photos.router, blobs.router, models.router,
+                   profiles.router, community.router, rewards.router, moderation.router):
         app.include_router(module, prefix="/api/v1")
 
     limit = max(config.max_model_file, config.max_photo) * 2 + 1024 * 1024
@@ -144,6 +167,11 @@ def create_app(config: Config) -> FastAPI:
     @app.middleware("http")
     async def body_limit(request: Request,
                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.method in WRITE_METHODS and request.client is not None:
+            try:  # per client address, before the body is read
+                ip_writes.take(request.client.host)
+            except RateLimitedError as exc:
+                return _problem(exc)
         length = request.headers.get("content-length")
         if length is not None:
             if not length.isdigit():

@@ -30,11 +30,14 @@ from marketplace.config import Config
 from marketplace.db import Store, lock_accounts, lock_name, must_utc
 from marketplace.errors import ApiError, bad_request, conflict, forbidden, unauthorized
 from marketplace.media import BlobStore
+from marketplace.photo_jobs import PhotoJobs
+from marketplace.ratelimit import Buckets
 from marketplace.security import token_hash
 
 log = logging.getLogger(__name__)
 
 ROLES = ("user", "moderator", "editor", "admin")
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_ID = 2**31 - 1  # ids fit every database's INTEGER
 Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
@@ -46,6 +49,8 @@ class Services:
     store: Store
     blobs: BlobStore
     hasher: PasswordHasher
+    photos: PhotoJobs
+    account_writes: Buckets
     dummy_hash: str = ""  # verified against for unknown names (no timing oracle)
 
     def now(self) -> datetime:
@@ -90,6 +95,8 @@ def optional_user(
         ).first()
     if row is None or must_utc(row.expires_at) <= svc.now():
         raise unauthorized("the token is unknown or has expired")
+    if request.method in WRITE_METHODS:
+        svc.account_writes.take(str(row.id))
     return Principal(int(row.id), row.username, row.role, must_utc(row.created_at))
 
 

@@ -174,10 +174,13 @@ def moderate_model(model_id: Id, body: Decision, request: Request,
 @router.get("/moderation/photos")
 def photo_queue(who: Moderator, svc: Svc) -> list[dict[str, Any]]:
     with svc.store.read() as conn:
+        # near-duplicates, and photos whose pixels proved unreadable after upload
         rows = conn.execute(sa.select(t.photos).where(
-            t.photos.c.queued.is_(True), t.photos.c.rejected.is_(False))
+            t.photos.c.queued.is_(True),
+            sa.or_(t.photos.c.rejected.is_(False), t.photos.c.state == "failed"))
             .order_by(t.photos.c.id).limit(200)).mappings()
-        return [{"id": r["id"], "url": f"/api/v1/blobs/{r['sha256']}",
+        return [{"id": r["id"], "state": r["state"],
+                 "url": f"/api/v1/blobs/{r['sha256']}" if r["sha256"] else None,
                  "review_id": r["review_id"], "model_id": r["model_id"]} for r in rows]
 
 

@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 
 from marketplace.config import Config
+from marketplace.ratelimit import Limit
 from marketplace.web import create_app
 from tests.marketplace.client import Api, FakeClock, Server
 
@@ -70,6 +71,10 @@ def clock() -> FakeClock:
 
 
 def _serve(url: str, storage: Path, clock: FakeClock, **extra: object) -> Iterator[Server]:
+    # Test helpers build worlds fast (50 models by one account in seconds): the shared
+    # servers keep rate limits far above that; test_rate_limits.py has tight ones.
+    extra.setdefault("write_limit_account", Limit(rate=1000.0, burst=10_000))
+    extra.setdefault("write_limit_ip", Limit(rate=1000.0, burst=10_000))
     config = Config(database_url=url, storage=storage, fast_hashing=True, clock=clock,
                     escalation_interval=0.2, **extra)  # type: ignore[arg-type]
     srv, server, thread = start_server(config)
