@@ -74,14 +74,29 @@ def write_entry(conn: sa.Connection, now: datetime, *, account_id: int, currency
 
 
 def month_used(conn: sa.Connection, account_id: int, cap_group: str, now: datetime) -> int:
-    """Tenths paid this calendar month under a cap (reversals do not give room back)."""
-    total = conn.execute(
+    """Tenths this calendar month's awards under a cap still hold.
+
+    The caps bound what an account earns from reviews, profiles or uploads in a
+    month ("at most 70 per user per calendar month from reviews"): points a
+    moderation reversal took back (a jury's upheld report, revoked photo points)
+    are no longer earned, so they give their room back to the month they were
+    paid in.  A compensating entry points at what it takes back (``reverses_id``).
+    """
+    month = rules.month_key(now)
+    paid = conn.execute(
         sa.select(sa.func.coalesce(sa.func.sum(t.ledger.c.amount), 0)).where(
             t.ledger.c.account_id == account_id, t.ledger.c.cap_group == cap_group,
-            t.ledger.c.month == rules.month_key(now), t.ledger.c.amount > 0,
+            t.ledger.c.month == month, t.ledger.c.amount > 0,
         )
     ).scalar_one()
-    return int(total)
+    orig = t.ledger.alias("orig")
+    taken_back = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(t.ledger.c.amount), 0))
+        .select_from(t.ledger.join(orig, t.ledger.c.reverses_id == orig.c.id))
+        .where(orig.c.account_id == account_id, orig.c.cap_group == cap_group,
+               orig.c.month == month, orig.c.amount > 0)
+    ).scalar_one()
+    return max(0, int(paid) + int(taken_back))
 
 
 def pay(conn: sa.Connection, award: Award, now: datetime, *,
@@ -173,8 +188,15 @@ def reverse_object(conn: sa.Connection, object_type: str, object_id: int, now: d
         key = f"reversal:{row['id']}"
         if entry_exists(conn, key):
             continue
+        # what is left of it: a part may already be gone (revoked photo points)
+        already = int(conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(t.ledger.c.amount), 0)).where(
+                t.ledger.c.reverses_id == row["id"])).scalar_one())
+        left = int(row["amount"]) + already
+        if left <= 0:
+            continue
         write_entry(conn, now, account_id=row["account_id"], currency=row["currency"],
-                    tenths=-int(row["amount"]), reason="reversal", key=key,
+                    tenths=-left, reason="reversal", key=key,
                     object_type=object_type, object_id=object_id, reverses_id=row["id"])
         count += 1
     return count

@@ -260,7 +260,7 @@ ledger = sa.Table(
     sa.Column("cap_group", sa.String(16)),
     sa.Column("month", sa.String(7), nullable=False),
     sa.Column("day", sa.String(10), nullable=False),
-    sa.Column("reverses_id", sa.Integer),
+    sa.Column("reverses_id", sa.Integer, index=True),  # what a compensating entry takes back
     sa.Column("created_at", TS, nullable=False),
     sa.Index("ix_ledger_account_currency", "account_id", "currency"),
     sa.Index("ix_ledger_account_cap", "account_id", "cap_group", "month"),

@@ -217,7 +217,8 @@ def revoke_photo_points(review_id: Id, request: Request, who: Moderator) -> JSON
             ledger.write_entry(c, tx.now, account_id=int(review["author_id"]),
                                currency=entry["currency"], tenths=-revoked,
                                reason="photo_points_revoked", key=f"photo_revoke:{review_id}",
-                               object_type="review", object_id=review_id)
+                               object_type="review", object_id=review_id,
+                               reverses_id=int(entry["id"]))
             # the bonus and referral income paid on those points go with them
             for suffix in (":bonus", ":referral"):
                 extra = c.execute(sa.select(t.ledger).where(
@@ -229,7 +230,8 @@ def revoke_photo_points(review_id: Id, request: Request, who: Moderator) -> JSON
                                        currency=extra["currency"], tenths=-back,
                                        reason="photo_points_revoked",
                                        key=f"photo_revoke:{review_id}{suffix}",
-                                       object_type="review", object_id=review_id)
+                                       object_type="review", object_id=review_id,
+                                       reverses_id=int(extra["id"]))
         c.execute(t.reviews.update().where(t.reviews.c.id == review_id).values(
             photo_points_revoked=True))
         return 200, {"review_id": review_id, "revoked": ledger.as_number(revoked)}

@@ -8,6 +8,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from marketplace import ledger
 from tests.marketplace.client import Api, FakeClock, User
 
 DESC = "Printed fine in PLA, no stringing, the clips snap on nicely."
@@ -278,3 +279,44 @@ def test_health_and_openapi(api: Api) -> None:
     assert api.http.get("/health").json() == {"status": "ok"}
     doc = httpx.get(api.server.base_url + "/api/v1/openapi.json").json()
     assert "/api/v1/reviews" in doc["paths"]
+
+
+def test_a_reversal_gives_its_cap_room_back(api: Api, clock: FakeClock) -> None:
+    """Section 3's cap counts what the month's reviews still hold: revoked photo points
+    free their room, and the worked example (67 of 70 used and a 7-point review: 3
+    are paid) then holds again; a later reversal of the whole review takes back only
+    what is left of it."""
+    creator, r, mod = api.user(), api.user(), api.role_user("moderator")
+    ms = [creator.model(origin="imported") for _ in range(8)]
+    firsts = [r.ok("POST", "/reviews", json={"model_id": m, "stars": 5, "description": DESC,
+                                             "photo_ids": [r.photo()]})["id"]
+              for m in ms[:6]]  # 60
+    p1, p2, p3 = (creator.profile(ms[6], name) for name in ("a", "b", "c"))
+    r.ok("POST", "/reviews", json={"model_id": ms[6], "stars": 5})  # 62
+    r.ok("POST", "/reviews", json={"model_id": ms[6], "profile_id": p1, "stars": 5,
+                                   "photo_ids": [r.photo()]})  # later review: 2 + 3 = 67
+    last = r.ok("POST", "/reviews", json={"model_id": ms[6], "profile_id": p2, "stars": 5,
+                                          "description": DESC, "photo_ids": [r.photo()]})
+    assert last["points"]["paid"] == 3  # 67 + 3 = 70: the cap
+    assert r.ok("GET", "/me/rewards")["caps"]["review"]["used"] == 70
+    # the moderator takes back the last review's photo points: all 3 it was paid
+    assert mod.ok("POST", f"/moderation/reviews/{last['id']}/revoke-photo-points"
+                  )["revoked"] == 3
+    assert r.ok("GET", "/me/rewards")["caps"]["review"]["used"] == 67
+    assert r.balances()["standard"] == 67
+    out = r.ok("POST", "/reviews", json={"model_id": ms[6], "profile_id": p3, "stars": 5,
+                                         "description": DESC, "photo_ids": [r.photo()]})
+    assert (out["points"]["offered"], out["points"]["paid"]) == (7, 3)
+    assert r.ok("GET", "/me/rewards")["caps"]["review"]["used"] == 70
+    assert r.balances()["standard"] == 70
+    # an upheld report reverses what is left of a review's award, never more
+    first = firsts[0]
+    assert mod.ok("POST", f"/moderation/reviews/{first}/revoke-photo-points")["revoked"] == 4
+    assert r.ok("GET", "/me/rewards")["caps"]["review"]["used"] == 66
+    with api.server.engine.begin() as conn:
+        # (the creator's karma for the ratings goes too: entries of another account)
+        ledger.reverse_object(conn, "review", last["id"], clock())  # nothing left of it
+        ledger.reverse_object(conn, "review", first, clock())  # 10 - 4 revoked = 6 left
+    assert [e for e in ledger_reasons(r) if e[0] == "reversal"] == [("reversal", -6)]
+    assert r.balances()["standard"] == 60
+    assert r.ok("GET", "/me/rewards")["caps"]["review"]["used"] == 60

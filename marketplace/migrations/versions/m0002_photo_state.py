@@ -1,4 +1,8 @@
-"""photos: processed off the request path (a state; sha256 and phash null while pending)
+"""photos processed off the request path; indexes for blob access and cap room
+
+photos gain a state (pending, ready, failed); sha256 and phash are null while
+pending.  Indexes: photos.sha256 and model_files.sha256 (who may fetch a blob),
+ledger.reverses_id (reversals give cap room back).
 
 Revision ID: m0002_photo_state
 Revises: m0001_initial
@@ -25,9 +29,13 @@ def upgrade() -> None:
         batch.create_index(batch.f("ix_photos_sha256"), ["sha256"], unique=False)
     with op.batch_alter_table("model_files") as batch:
         batch.create_index(batch.f("ix_model_files_sha256"), ["sha256"], unique=False)
+    with op.batch_alter_table("ledger") as batch:  # cap room given back by reversals
+        batch.create_index(batch.f("ix_ledger_reverses_id"), ["reverses_id"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("ledger") as batch:
+        batch.drop_index(batch.f("ix_ledger_reverses_id"))
     op.execute("DELETE FROM photo_hashes WHERE photo_id IN "
                "(SELECT id FROM photos WHERE state <> 'ready')")
     op.execute("DELETE FROM photos WHERE state <> 'ready'")
