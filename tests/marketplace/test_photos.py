@@ -163,3 +163,16 @@ def test_blobs_of_drafts_and_free_photos_are_private(api: Api) -> None:
     assert api.http.get(photo_url).status_code == 200
     assert api.http.get(free_url).status_code == 404  # still nobody's business
     assert api.http.get("/blobs/not-a-hash").status_code == 404
+
+
+def test_the_migrations_build_exactly_the_tables_of_tables_py(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+    migrate(engine)
+    try:
+        with engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
+    finally:
+        engine.dispose()
