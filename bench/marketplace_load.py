@@ -164,6 +164,7 @@ class Stats:
     def __init__(self) -> None:
         self.lat: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, int] = defaultdict(int)
+        self.kinds: dict[str, int] = defaultdict(int)  # what the errors were
         self.busy = 0  # 503 answers (photo queue full), retried after their Retry-After
         self.photos: list[tuple[str, int]] = []  # (token, photo id) of every accepted photo
 
@@ -172,12 +173,14 @@ async def timed(stats: Stats, name: str, coro: Any) -> httpx.Response | None:
     t0 = time.perf_counter()
     try:
         r: httpx.Response = await coro
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
         stats.errors[name] += 1
+        stats.kinds[f"{name}: {type(exc).__name__}"] += 1
         return None
     stats.lat[name].append(time.perf_counter() - t0)
     if r.status_code >= 400 and r.status_code != 503:
         stats.errors[name] += 1
+        stats.kinds[f"{name}: HTTP {r.status_code}"] += 1
     return r
 
 
@@ -328,6 +331,8 @@ def run(db: str, clients: int, duration: float, *, models: int, workers: int,
     print(f"review submission p99 = {review:.0f} ms (target < 100 ms); "
           f"review submission p99 / floor p99 = {review / floor:.2f}")
     print(f"photo queue full (503, retried after Retry-After): {stats.busy}")
+    if stats.kinds:
+        print(f"errors: {dict(sorted(stats.kinds.items()))}")
     print(f"after the load: the photo backlog drained in {drained:.1f} s; photos by state: "
           f"{dict(sorted(states.items()))}")
 
