@@ -54,13 +54,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from printers import schema
 from printers.errors import GcodeFileError, JobError, PrinterError
-from printers.interface import Capabilities, Printer, PrinterState, PrinterStatus
+from printers.interface import (
+    ENDED_JOB_STATES,
+    Capabilities,
+    Printer,
+    PrinterState,
+    PrinterStatus,
+)
 from printers.jobs import ACTIVE_STATES
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
+WARM_PROGRESS = 0.25  # a running job this far along is past any heating
 INTERRUPTED_START = ("Layerline stopped while starting this job: check the printer, "
                      "then queue it again if nothing printed")
 
@@ -186,6 +193,7 @@ class FarmQueue:
         self.max_attempts = max_attempts
         self._listeners: list[Callable[[], None]] = []
         self._dispatch_lock = threading.Lock()
+        self._warm: set[int] = set()  # items seen past their heating
 
     # ------------------------------------------------------------ listeners --
     def subscribe(self, listener: Callable[[], None]) -> None:
@@ -370,7 +378,10 @@ class FarmQueue:
 
     def heating_count(self, statuses: dict[str, PrinterStatus],
                       items: Iterable[QueueItem] | None = None) -> int:
-        """Printers heating up for a queued job, or about to."""
+        """Printers heating up for a queued job, or about to: an item counts
+        from its assignment until its printer reports its job running with
+        every heater at its target (or, for a print that never heats, a
+        quarter done)."""
         count = 0
         for item in items if items is not None else self.items(include_ended=False):
             if not item.start or not item.state.active or item.assigned is None:
@@ -378,9 +389,17 @@ class FarmQueue:
             if item.state is ItemState.STARTING:
                 count += 1
                 continue
+            if item.id in self._warm:
+                continue
             status = statuses.get(item.assigned)
             job = None if status is None else status.job
-            if job is None or job.job_id != item.job_id or job.state in ("queued", "heating"):
+            if status is None or job is None or job.job_id != item.job_id:
+                count += 1  # started, but its printer has not said so yet
+            elif job.state in ENDED_JOB_STATES:
+                continue
+            elif status.warm or (job.progress >= WARM_PROGRESS and not status.heating):
+                self._warm.add(item.id)  # once warm, it stays so (a later M109 is short)
+            else:
                 count += 1
         return count
 

@@ -55,13 +55,17 @@ class Farm:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
+        self._dispatch = True
         self.supervisor.subscribe(self._on_status)
         self.queue.subscribe(self._wake.set)
 
     def start(self, *, dispatch: bool = True) -> None:
-        """Supervise every configured printer; with ``dispatch``, work the queue."""
+        """Supervise every configured printer; with ``dispatch``, work the queue
+        (called again on a running farm: only switches dispatching on or off)."""
         with self._guard:
             if self._thread is not None or self._stop.is_set():
+                self._dispatch = dispatch
+                self._wake.set()
                 return
             for record in self.store.printers():
                 self._add(record)
