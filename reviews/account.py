@@ -147,15 +147,17 @@ class Account:
         key = device_key.load_or_create(self._secrets)
         active = [k for k in client.device_keys()
                   if not k.get("revoked") and k.get("public_key") == key.public_key_b64]
+        key_id: str
         if active:
             ids = [str(k.get("id")) for k in active]
             key_id = session.device_key_id if session.device_key_id in ids else ids[0]
         else:
             answer = client.register_device_key(
                 key, name=f"Layerline on {socket.gethostname()}")
-            key_id = answer.get("id")
-            if not isinstance(key_id, str) or not key_id:
+            new_id = answer.get("id")
+            if not isinstance(new_id, str) or not new_id:
                 raise MalformedAnswerError("the device key answer has no id")
+            key_id = new_id
             log.info("registered this installation's receipt key as %s", key_id)
         session = replace(session, device_key_id=key_id)
         self._save(session)
