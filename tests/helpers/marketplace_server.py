@@ -119,7 +119,7 @@ class MarketplaceProcess:
             assert http.post(f"/models/{mid}/files", files={
                 "file": ("m.stl", cube_stl(), "model/stl")}).status_code == 201
             photo = http.post("/photos", files={
-                "file": ("p.jpg", demo_photo(uuid.uuid4().int % 100000), "image/jpeg")})
+                "file": ("p.jpg", demo_photo(uuid.uuid4().int % 100000, (128, 96)), "image/jpeg")})
             assert photo.status_code == 201, photo.text
             assert http.put(f"/models/{mid}/photos", json={"photos": [
                 {"id": photo.json()["id"], "cover": True}]}).status_code == 200
