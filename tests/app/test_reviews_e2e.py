@@ -151,6 +151,17 @@ def test_import_print_confirm_with_a_gps_photo_and_review_end_to_end(
         wait(lambda: all(svc.reviews.outbox.get(i).state is State.DELIVERED
                          for i in (receipt.id, review.id)))
         answer = svc.reviews.outbox.get(review.id).answer
+
+        # The settings of the print that succeeded, from the G-code that ran,
+        # go on the model as a print profile; downloaded back into the library.
+        shared = reviews_glue.publish_job_profile(svc, job_id, model_id, title="Cube 0.3")
+        wait(lambda: svc.reviews.outbox.get(shared.id).state is State.DELIVERED)
+        profile = svc.reviews.browse_profiles(model_id)
+        assert [(p["title"], p["material"], p["nozzle_diameter"], p["layer_height"],
+                 p["infill_density"]) for p in profile] == [("Cube 0.3", "PLA", 0.4, 0.3, 10.0)]
+        imported = reviews_glue.download_profile_into_library(svc, profile[0]["id"])
+        lines = imported.result(timeout=120).lines
+        assert [ln.state for ln in lines] == ["done"], lines
     finally:
         svc.shutdown()
 
@@ -180,12 +191,15 @@ def test_import_print_confirm_with_a_gps_photo_and_review_end_to_end(
     # ... and exactly the points of REWARDS.md: a first review with a rating,
     # a photo and a description is 2 + 4 + 4 = 10 (§3); backed by a confirmed
     # print it earns a cred token of 3 (§6), plus the day's activity token;
-    # the creator gets +2 karma for a 4-5 star rating (§6).
+    # the creator gets +2 karma for a 4-5 star rating (§6).  The profile pays
+    # the beginner task first_profile_upload (20, §1) and the first profile
+    # for a model (5, §2).
     assert answer["points"] == {"offered": 10, "paid": 10.0, "capped": False,
                                 "parts": {"rating": 2, "photo": 4, "description": 4}}
     assert ledger(marketplace, reviewer_id) == {
         "review/standard": 10.0, "cred_confirmed_review/cred": 3.0,
-        "cred_active_day/cred": 1.0}
+        "cred_active_day/cred": 1.0, "task:first_profile_upload/standard": 20.0,
+        "first_profile/standard": 5.0}
     assert ledger(marketplace, creator_id).get("karma_rating/karma") == 2.0
     assert creator_name
 
