@@ -127,7 +127,9 @@ def review_view(conn: sa.Connection, r: Any) -> dict[str, Any]:
         "id": r["id"], "model_id": r["model_id"], "profile_id": r["profile_id"],
         "author": {"id": r["author_id"], "username": author},
         "stars": r["stars"], "description": r["description"],
-        "photos": [{"id": p["id"], "url": f"/api/v1/blobs/{p['sha256']}",
+        # A photo still being processed (or refused) has no blob yet.
+        "photos": [{"id": p["id"], "state": p["state"],
+                    "url": f"/api/v1/blobs/{p['sha256']}" if p["sha256"] else None,
                     "queued_for_moderation": p["queued"]} for p in photos],
         "confirmed_print": r["confirmed"], "receipt_id": r["receipt_id"],
         "helpful": int(votes.get(True, 0)), "unhelpful": int(votes.get(False, 0)),

@@ -52,6 +52,8 @@ def test_a_review_with_a_pending_photo_pays_the_same_and_shows_it_when_ready(api
     review = r.ok("POST", "/reviews", json={"model_id": m, "stars": 5, "description": DESC,
                                             "photo_ids": [pending["id"]]})
     assert review["points"]["paid"] == 10  # rating, photo and description, as before
+    early = api.http.get(f"/reviews/{review['id']}").json()["photos"][0]
+    assert (early["url"] is None) == (early["state"] != "ready")  # never a link to nothing
     ready = r.ok("GET", f"/photos/{pending['id']}", headers=WAIT)
     assert ready["state"] == "ready"
     shown = api.http.get(f"/reviews/{review['id']}").json()
