@@ -100,8 +100,9 @@ class FarmBridge(QObject):
         self._last: dict[str, Any] = {}
         self._woken = False
         self._last_flush = 0.0
-        self.reports = 0
-        self.flushes = 0
+        self.reports = 0        # statuses received
+        self.wakes = 0          # times the GUI thread was woken for them
+        self.flushes = 0        # batches handed to the dashboard
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.flush)
@@ -127,6 +128,8 @@ class FarmBridge(QObject):
             self.reports += 1
             wake = not self._woken
             self._woken = True
+            if wake:
+                self.wakes += 1
         if wake and not self._closed:
             self._wake.emit()
 
