@@ -56,25 +56,27 @@ class Batch:
 
 
 def job_end(before: Any, after: Any) -> JobEnd | None:
-    """The job end between two consecutive statuses of a printer, if any."""
-    if before is None or not present.is_busy(before) or present.is_busy(after):
+    """The job end between two consecutive statuses of a printer, if any:
+    the job reads as ended for the first time, or the printer stopped being
+    busy without saying how the job ended (the link was lost: "interrupted";
+    the printer reported an error: "failed")."""
+    if before is None:
+        return None  # what ended before we looked is history, not news
+    job = after.job
+    if job is not None and job.state in present.ENDED_JOB_STATES:
+        old = before.job
+        if old is not None and old.job_id == job.job_id and old.file_name == job.file_name \
+                and old.state in present.ENDED_JOB_STATES:
+            return None  # already told
+        return JobEnd(str(after.name), str(job.file_name), str(job.state),
+                      present.reason(after))
+    if not present.is_busy(before) or present.is_busy(after) or before.job is None:
         return None
-    job = before.job
-    name = str(getattr(job, "file", None) or getattr(job, "name", None) or "the print")
-    after_job = after.job
-    outcome = str(getattr(after_job, "outcome", None) or getattr(after_job, "state", None) or "")
-    outcome = str(getattr(getattr(after_job, "state", None), "value", outcome)).lower()
-    state = present.state_value(after)
-    if outcome not in ("completed", "failed", "cancelled"):
-        if state == "error":
-            outcome = "failed"
-        elif state in present.UNWELL_STATES:
-            outcome = "interrupted"
-        elif state == "cancelling":
-            return None
-        else:
-            outcome = "completed"
-    return JobEnd(str(after.name), name, outcome, present.reason(after))
+    if job is not None and job.job_id == before.job.job_id and \
+            present.state_value(after) not in present.UNWELL_STATES:
+        return None  # the same job, not over yet
+    outcome = "failed" if present.state_value(after) == "error" else "interrupted"
+    return JobEnd(str(after.name), str(before.job.file_name), outcome, present.reason(after))
 
 
 class FarmBridge(QObject):

@@ -8,31 +8,24 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-#: State value -> (label, colour as #rrggbb).  Unknown states read as their value.
+#: State value -> (label, colour as #rrggbb) for ``printers.interface.PrinterState``.
 _STATES: dict[str, tuple[str, str]] = {
     "offline": ("Offline", "#8a8f98"),
-    "disconnected": ("Disconnected", "#8a8f98"),
     "connecting": ("Connecting", "#5b8def"),
-    "idle": ("Idle", "#3aa675"),
-    "ready": ("Ready", "#3aa675"),
     "operational": ("Ready", "#3aa675"),
     "heating": ("Heating", "#e08a1e"),
     "printing": ("Printing", "#2f7ee0"),
     "paused": ("Paused", "#c9a227"),
-    "pausing": ("Pausing", "#c9a227"),
     "cancelling": ("Cancelling", "#c9a227"),
-    "finished": ("Finished", "#3aa675"),
-    "awaiting_bed_clear": ("Clear the bed", "#b562d6"),
-    "bed_clear": ("Clear the bed", "#b562d6"),
     "error": ("Error", "#d9534f"),
-    "unreachable": ("Unreachable", "#d9534f"),
-    "stale": ("Not answering", "#d9534f"),
 }
 
 #: States in which a job is running on the printer.
-BUSY_STATES = frozenset({"heating", "printing", "paused", "pausing", "cancelling"})
+BUSY_STATES = frozenset({"printing", "paused"})
 #: States that are not well: their cards show the reason and "last seen".
-UNWELL_STATES = frozenset({"offline", "disconnected", "error", "unreachable", "stale"})
+UNWELL_STATES = frozenset({"offline", "error"})
+#: A job's states once it is over (``printers.interface.ENDED_JOB_STATES``).
+ENDED_JOB_STATES = frozenset({"completed", "failed", "cancelled", "interrupted"})
 
 
 def state_value(status: Any) -> str:
@@ -40,13 +33,23 @@ def state_value(status: Any) -> str:
     return str(getattr(state, "value", state)).lower()
 
 
-def state_label(status: Any) -> str:
+def _shown_state(status: Any) -> str:
+    """The printer's state, or the job's when it says more ("heating",
+    "cancelling" while the printer is "printing")."""
     value = state_value(status)
+    job = status.job
+    if value == "printing" and job is not None and job.state in ("heating", "cancelling"):
+        return str(job.state)
+    return value
+
+
+def state_label(status: Any) -> str:
+    value = _shown_state(status)
     return _STATES.get(value, (value.replace("_", " ").capitalize(), ""))[0]
 
 
 def state_colour(status: Any) -> str:
-    return _STATES.get(state_value(status), ("", "#8a8f98"))[1]
+    return _STATES.get(_shown_state(status), ("", "#8a8f98"))[1]
 
 
 def is_busy(status: Any) -> bool:
@@ -57,22 +60,14 @@ def is_unwell(status: Any) -> bool:
     return state_value(status) in UNWELL_STATES
 
 
-def _reading(value: Any) -> tuple[float | None, float | None]:
-    if value is None:
-        return None, None
-    if isinstance(value, tuple):
-        return (value[0] if value else None), (value[1] if len(value) > 1 else None)
-    return getattr(value, "actual", None), getattr(value, "target", None)
-
-
 def temperatures(status: Any) -> str:
     """``"Nozzle 205/210°  Bed 60/60°"`` (targets only when heating)."""
     temps = status.temperatures or {}
     parts = []
-    for keys, label in ((("T0", "T", "tool0", "hotend"), "Nozzle"), (("B", "bed"), "Bed")):
+    for keys, label in ((("T0", "T", "tool0"), "Nozzle"), (("B", "bed"), "Bed")):
         for key in keys:
             if key in temps:
-                actual, target = _reading(temps[key])
+                actual, target = temps[key]
                 if actual is None:
                     continue
                 text = f"{label} {actual:.0f}"
@@ -86,30 +81,25 @@ def temperatures(status: Any) -> str:
 def progress(status: Any) -> float | None:
     """The job's progress in 0..1, or None without a running job."""
     job = status.job
-    if job is None:
+    if job is None or job.state in ENDED_JOB_STATES:
         return None
-    value = getattr(job, "progress", None)
-    if value is None:
-        return None
-    value = float(value)
-    if value > 1.0:  # a percentage
-        value /= 100.0
-    return min(max(value, 0.0), 1.0)
+    return min(max(float(job.progress), 0.0), 1.0)
 
 
 def job_line(status: Any) -> str:
-    """``"benchy.gcode  42%  · 1h 05m left"`` or "" without a job."""
+    """``"benchy.gcode  42%  · 1h 05m left"``, ``"benchy.gcode completed"``,
+    or "" without a job."""
     job = status.job
     if job is None:
         return ""
-    name = str(getattr(job, "file", None) or getattr(job, "name", None) or "job")
-    text = name
+    text = str(job.file_name)
+    if job.state in ENDED_JOB_STATES:
+        return f"{text} {job.state}"
     frac = progress(status)
     if frac is not None and is_busy(status):
         text += f"  {frac:.0%}"
-    left = getattr(job, "remaining", None) or getattr(job, "time_left", None)
-    if left and is_busy(status):
-        text += f"  \u00b7 {duration(float(left))} left"
+    if job.eta_s and is_busy(status):
+        text += f"  \u00b7 {duration(float(job.eta_s))} left"
     return text
 
 
@@ -126,22 +116,19 @@ def duration(seconds: float) -> str:
 
 def last_seen(status: Any, now: float | None = None) -> str:
     """``"last seen 3m ago"`` for a printer that is not well ("" otherwise)."""
-    seen = getattr(status, "last_seen", None)
+    seen = status.last_seen
     if not is_unwell(status) or seen is None:
         return ""
-    if hasattr(seen, "timestamp"):
-        seen = seen.timestamp()
     now = time.time() if now is None else now
     return f"last seen {duration(now - float(seen))} ago"
 
 
 def reason(status: Any) -> str:
-    return str(getattr(status, "reason", None) or "")
+    return str(status.reason or "")
 
 
 def has_camera(status: Any) -> bool:
-    caps = getattr(status, "capabilities", None)
-    return bool(getattr(caps, "camera", False) or getattr(caps, "has_camera", False))
+    return status is not None and bool(status.capabilities.has_camera)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +156,7 @@ def card(status: Any, now: float | None = None) -> Card:
         detail = reason(status)
     return Card(
         name=str(status.name),
-        kind=str(getattr(status, "kind", "") or ""),
+        kind=str(status.kind),
         state=state_label(status),
         colour=state_colour(status),
         detail=detail,

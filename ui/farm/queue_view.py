@@ -53,7 +53,9 @@ class QueueView(QWidget):
         self.table.setDragEnabled(True)
         self.table.setAcceptDrops(True)
         self.table.setDropIndicatorShown(True)
-        self.table.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        # DragDrop rather than InternalMove: the model accepts only its own rows
+        # (its MIME type), and a drop arriving from a test behaves like a real one.
+        self.table.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.table.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.table.setDragDropOverwriteMode(False)
         self.table.setAlternatingRowColors(True)

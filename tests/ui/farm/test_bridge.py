@@ -103,14 +103,15 @@ def test_only_the_rows_that_changed_are_repainted(qtbot, supervisor: FakeSupervi
     dash = Dashboard(bridge)
     qtbot.addWidget(dash)
     for i in range(10):
-        supervisor.report(make_status(f"p{i}", "idle"))
+        supervisor.report(make_status(f"p{i}", "operational"))
     qtbot.waitUntil(lambda: dash.model.rowCount() == 10, timeout=5000)
     changes: list[tuple[int, int]] = []
     dash.model.dataChanged.connect(lambda a, b: changes.append((a.row(), b.row())))
     flushes = bridge.flushes
     for i in (2, 3, 7):
         supervisor.report(make_status(f"p{i}", "printing", progress=0.1))
-    supervisor.report(make_status("p5", "idle", last_seen=supervisor.current["p5"].last_seen))
+    seen = supervisor.current["p5"].last_seen
+    supervisor.report(make_status("p5", "operational", last_seen=seen))
     qtbot.waitUntil(lambda: bridge.flushes > flushes, timeout=5000)
     assert changes == [(2, 3), (7, 7)]  # p5 reported the same status: no repaint
     assert [dash.model.index(r).data(NameRole) for r in range(10)] == [f"p{i}" for i in range(10)]
@@ -120,12 +121,14 @@ def test_a_job_end_survives_coalescing(qtbot, supervisor: FakeSupervisor,
                                        bridge: FarmBridge) -> None:  # type: ignore[no-untyped-def]
     ends: list[JobEnd] = []
     bridge.job_ended.connect(ends.append)
-    # Within one frame: the print ends and the next one starts; and a failure.
+    # Within one frame: a print ends and the next one starts; and a failure.
     supervisor.report(make_status("a", "printing", progress=0.5, file="one.gcode"))
-    supervisor.report(make_status("a", "idle"))
-    supervisor.report(make_status("a", "printing", progress=0.0, file="two.gcode"))
+    supervisor.report(make_status("a", "operational", job_state="completed", progress=1.0,
+                                  file="one.gcode"))
+    supervisor.report(make_status("a", "printing", progress=0.0, file="two.gcode", job_id=2))
     supervisor.report(make_status("b", "printing", progress=0.5, file="bracket.gcode"))
-    supervisor.report(make_status("b", "error", reason="thermal runaway on the hotend"))
+    supervisor.report(make_status("b", "error", progress=0.5, file="bracket.gcode",
+                                  job_state="printing", reason="thermal runaway on the hotend"))
     qtbot.waitUntil(lambda: len(ends) == 2, timeout=5000)
     assert ends == [JobEnd("a", "one.gcode", "completed", ""),
                     JobEnd("b", "bracket.gcode", "failed", "thermal runaway on the hotend")]
@@ -133,8 +136,14 @@ def test_a_job_end_survives_coalescing(qtbot, supervisor: FakeSupervisor,
 
 def test_job_end_rules() -> None:
     printing = make_status("a", "printing", progress=0.4, file="x.gcode")
-    assert job_end(None, printing) is None
+    done = make_status("a", "operational", job_state="completed", file="x.gcode")
+    assert job_end(None, done) is None  # seen at start-up: old news
     assert job_end(printing, printing) is None
-    assert job_end(make_status("a", "idle"), make_status("a", "idle")) is None
+    assert job_end(printing, done) == JobEnd("a", "x.gcode", "completed", "")
+    assert job_end(done, done) is None  # told once
+    cancelled = make_status("a", "operational", job_state="cancelled", file="x.gcode")
+    assert job_end(printing, cancelled).outcome == "cancelled"  # type: ignore[union-attr]
     lost = job_end(printing, make_status("a", "offline", reason="no answer"))
     assert lost == JobEnd("a", "x.gcode", "interrupted", "no answer")
+    idle = make_status("a", "operational")
+    assert job_end(idle, idle) is None

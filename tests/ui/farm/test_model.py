@@ -13,7 +13,7 @@ def test_farm_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ign
     model = FarmModel()
     model.apply([make_status("a", "printing", progress=0.3, nozzle=200.0, bed=60.0),
                  make_status("b", "error", reason="no answer")])
-    model.apply([make_status("c", "idle"), make_status("a", "printing", progress=0.4)])
+    model.apply([make_status("c", "operational"), make_status("a", "printing", progress=0.4)])
     qtmodeltester.check(model)
     assert model.names() == ["a", "b", "c"]
     index = model.index(0)
@@ -44,3 +44,8 @@ def test_cards_read_as_a_farm_user_expects() -> None:
     assert gone.progress is None
     assert "op-3, Offline, no answer for 30 s" in gone.accessible()
     assert present.duration(3725) == "1h 02m"
+    heating = present.card(make_status("a", "printing", job_state="heating", progress=0.0,
+                                       eta=3725), now)
+    assert (heating.state, heating.detail) == ("Heating", "part.gcode  0%  \u00b7 1h 02m left")
+    done = present.card(make_status("a", "operational", job_state="completed", progress=1.0))
+    assert (done.state, done.detail, done.progress) == ("Ready", "part.gcode completed", None)

@@ -29,7 +29,8 @@ def test_a_print_end_reaches_the_notifier_without_a_tray(qtbot) -> None:  # type
     bridge.job_ended.connect(tray.notify)
     try:
         supervisor.report(make_status("p1", "printing", progress=0.9, file="gear.gcode"))
-        supervisor.report(make_status("p1", "error", reason="MINTEMP on the bed"))
+        supervisor.report(make_status("p1", "error", job_state="failed", file="gear.gcode",
+                                      reason="MINTEMP on the bed"))
         qtbot.waitUntil(lambda: len(shown) == 1, timeout=5000)
     finally:
         bridge.close()
