@@ -4,53 +4,12 @@ printers' threads would)."""
 
 from __future__ import annotations
 
-import enum
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-
-# Stand-ins until printers.interface lands (same names and fields).
-class PrinterState(enum.StrEnum):
-    OFFLINE = "offline"
-    CONNECTING = "connecting"
-    OPERATIONAL = "operational"
-    PRINTING = "printing"
-    PAUSED = "paused"
-    ERROR = "error"
-
-
-@dataclass(frozen=True, slots=True)
-class Capabilities:
-    nozzle_diameter: float | None = None
-    material: str | None = None
-    build_volume: tuple[float, float, float] | None = None
-    has_camera: bool = False
-    tags: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True, slots=True)
-class JobSummary:
-    job_id: int
-    file_name: str
-    state: str
-    progress: float
-    eta_s: float | None = None
-    layer: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PrinterStatus:
-    name: str
-    kind: str
-    state: PrinterState
-    reason: str | None = None
-    last_seen: float | None = None
-    temperatures: Mapping[str, tuple[float | None, float | None]] = field(default_factory=dict)
-    job: JobSummary | None = None
-    capabilities: Capabilities = field(default_factory=Capabilities)
+from printers.interface import Capabilities, JobSummary, PrinterState, PrinterStatus
 
 
 def make_status(name: str, state: str = "operational", *, kind: str = "serial",
@@ -58,7 +17,7 @@ def make_status(name: str, state: str = "operational", *, kind: str = "serial",
                 file: str = "part.gcode", job_state: str | None = None, job_id: int = 1,
                 eta: float | None = None, nozzle: float | None = None,
                 bed: float | None = None, camera: bool = False,
-                last_seen: float | None = None) -> Any:
+                last_seen: float | None = None) -> PrinterStatus:
     """A status as the printers make them; a job when ``progress`` or
     ``job_state`` is given (its state defaults to the printer's)."""
     temps: dict[str, tuple[float | None, float | None]] = {}
@@ -69,7 +28,7 @@ def make_status(name: str, state: str = "operational", *, kind: str = "serial",
     job = None
     if progress is not None or job_state is not None:
         job = JobSummary(job_id, file, job_state or state, progress or 0.0, eta)
-    return PrinterStatus(name, kind, PrinterState(state), reason,
+    return PrinterStatus(name, kind, PrinterState(state), reason,  # type: ignore[arg-type]
                          time.time() if last_seen is None else last_seen,
                          temps, job, Capabilities(has_camera=camera))
 
