@@ -37,12 +37,12 @@ import argparse
 import contextlib
 import os
 import signal
-import statistics
 import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,7 +135,7 @@ def pct(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def report(phase: Phase) -> dict[str, float]:
@@ -151,7 +151,7 @@ def report(phase: Phase) -> dict[str, float]:
     }
     print(f"  [{phase.name}] {wall:.1f} s, {phase.events} events shown in {len(phase.frames)} "
           f"frames ({phase.flushes} flushes)")
-    print(f"    GUI thread busy      {figures['busy']:.1%}")
+    print(f"    GUI thread busy      {figures['busy']:.2%}")
     print(f"    frame time           p50 {figures['frame_p50']:.1f} ms, "
           f"p99 {figures['frame_p99']:.1f} ms, max {figures['frame_max']:.1f} ms")
     print(f"    event to screen      p50 {figures['lat_p50']:.1f} ms, "
@@ -164,16 +164,223 @@ def pump(seconds: float, until: Callable[[], bool] | None = None) -> bool:
     from PySide6.QtCore import QEventLoop, QTimer
 
     loop = QEventLoop()
-    deadline = time.monotonic() + seconds
-
-    def tick() -> None:
-        if (until is not None and until()) or time.monotonic() >= deadline:
-            loop.quit()
-
+    QTimer.singleShot(max(1, int(seconds * 1000)), loop.quit)
     timer = QTimer()
-    timer.timeout.connect(tick)
-    timer.start(50 if until is not None else max(1, int(seconds * 1000)))
-    if until is None or not until():
-        loop.exec()
+    if until is not None:
+        if until():
+            return True
+        timer.timeout.connect(lambda: until() and loop.quit())
+        timer.start(100)
+    loop.exec()
     timer.stop()
     return until() if until is not None else True
+
+
+# -- the farm ---------------------------------------------------------------------
+def write_job(path: Path, moves: int) -> None:
+    """A print both kinds of virtual printer take their time over: heat,
+    home, then 10 mm moves at 20 mm/s (OctoPrint's virtual printer takes
+    each move's travel time; the serial firmware its ``command_time``)."""
+    lines = [";FLAVOR:Marlin", f";LAYER_COUNT:{moves // 100}", "M104 S200", "G28",
+             "M109 S200", "G1 F1200"]
+    for i in range(moves):
+        if i % 100 == 0:
+            lines.append(f";LAYER:{i // 100}")
+        lines.append(f"G1 X{10 if i % 2 else 0} Y{(i // 2) % 100} E{i * 0.02:.2f}")
+    lines.append("M104 S0")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+class Farm:
+    """The printers and their peers (virtual printers, OctoPrint servers)."""
+
+    def __init__(self, work: Path, serial: int, octoprint: int) -> None:
+        self.work = work
+        self.serial_count = serial
+        self.octoprint_count = octoprint
+        self.virtuals: list[Any] = []
+        self.servers: list[Any] = []
+        self.printers: list[Any] = []
+        self.supervisor: Any = None
+
+    def start_peers(self) -> None:
+        from printers.firmware import FirmwareConfig
+        from printers.virtual import VirtualPrinter
+        from tests.helpers.octoprint_server import OctoPrintServer
+
+        errors: list[BaseException] = []
+
+        def start_server(i: int) -> None:
+            try:
+                server = OctoPrintServer(self.work / f"octoprint-{i}")
+                server.start(timeout=180)
+                self.servers.append(server)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=start_server, args=(i,))
+                   for i in range(self.octoprint_count)]
+        for t in threads:
+            t.start()
+        config = FirmwareConfig(heat_rate_hotend=100.0, heat_rate_bed=50.0, home_time=0.2,
+                                command_time=0.05)
+        for _ in range(self.serial_count):
+            self.virtuals.append(VirtualPrinter(config).start())
+        for t in threads:
+            t.join()
+        if errors:
+            raise RuntimeError(f"OctoPrint did not start: {errors[0]}")
+        self.servers.sort(key=lambda s: str(s.basedir))
+
+    def build(self) -> None:
+        from printers.connection import PrinterConnection
+        from printers.interface import Capabilities
+        from printers.octoprint.client import OctoPrintClient
+        from printers.octoprint.printer import OctoPrintPrinter
+        from printers.serial_printer import SerialPrinter
+        from printers.store import PrinterRecord
+
+        caps = Capabilities(nozzle_diameter=0.4, material="PLA", build_volume=(220, 220, 250))
+        for i, vp in enumerate(self.virtuals):
+            record = PrinterRecord(i + 1, f"mk3-{i + 1:02d}", vp.path, 115200)
+            self.printers.append(SerialPrinter(PrinterConnection(record), caps))
+        for i, server in enumerate(self.servers):
+            record = PrinterRecord(1000 + i, f"octo-{i + 1}", "VIRTUAL", 0, kind="octoprint",
+                                   url=server.url)
+            client = OctoPrintClient(server.url, server.api_key)
+            self.printers.append(OctoPrintPrinter(record, client, None, capabilities=caps))
+        self.supervisor = FanOut(self.printers)
+
+    def stop(self) -> None:
+        for server in self.servers:
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.killpg(server.pid, signal.SIGCONT)
+        pool = ThreadPoolExecutor(max_workers=16)
+        list(pool.map(lambda p: _quietly(p.disconnect), self.printers))
+        list(pool.map(lambda s: _quietly(s.stop), self.servers))
+        pool.shutdown()
+        for vp in self.virtuals:
+            _quietly(vp.stop)
+
+
+class FanOut:
+    """Until the farm supervisor is merged: every printer's statuses to the
+    listeners, connecting them all."""
+
+    def __init__(self, printers: list[Any]) -> None:
+        self.printers = printers
+
+    def statuses(self) -> list[Any]:
+        return [p.status() for p in self.printers]
+
+    def subscribe(self, listener: Callable[[Any], None]) -> None:
+        for p in self.printers:
+            p.subscribe(listener)
+
+    def start(self) -> None:
+        for p in self.printers:
+            p.connect()
+
+
+def _quietly(fn: Callable[[], object]) -> None:
+    try:
+        fn()
+    except Exception as exc:
+        print(f"  (shutdown: {exc})", file=sys.stderr)
+
+
+# -- the run ----------------------------------------------------------------------
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--serial", type=int, default=95)
+    parser.add_argument("--octoprint", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--moves", type=int, default=6000)
+    args = parser.parse_args()
+    if args.octoprint < 1:
+        parser.error("the frozen printer is an OctoPrint server: --octoprint >= 1")
+
+    from PySide6.QtWidgets import QApplication
+
+    from ui.farm.bridge import FarmBridge
+    from ui.farm.dashboard import Dashboard
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    work = Path(tempfile.mkdtemp(prefix="layerline-farm-bench-"))
+    farm = Farm(work, args.serial, args.octoprint)
+    print(f"farm bench: {args.serial} virtual serial printers + {args.octoprint} OctoPrint "
+          f"servers, {args.seconds:.0f} s per phase, platform {app.platformName()} "
+          f"(the machine is shared: other work runs meanwhile)")
+    t0 = time.monotonic()
+    try:
+        farm.start_peers()
+        print(f"  peers up in {time.monotonic() - t0:.1f} s")
+        farm.build()
+        bridge = FarmBridge(farm.supervisor, record_arrivals=True)
+        dashboard = Dashboard(bridge)
+        dashboard.resize(2460, 1660)  # every card on screen (8 x 13)
+        dashboard.show()
+        probe = Probe(dashboard, bridge)
+        farm.supervisor.start()
+        total = len(farm.printers)
+
+        def count(state: str) -> int:
+            return sum(1 for p in farm.printers if p.status().state.value == state)
+
+        if not pump(180, lambda: count("operational") == total):
+            print(f"  only {count('operational')}/{total} printers connected", file=sys.stderr)
+            return 1
+        print(f"  {total} printers operational after {time.monotonic() - t0:.1f} s")
+        job = work / "farm-job.gcode"
+        write_job(job, args.moves)
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            starts = [pool.submit(p.start, job) for p in farm.printers]
+            pump(120, lambda: all(f.done() for f in starts))
+        failed = [f.exception() for f in starts if f.done() and f.exception()]
+        if failed:
+            print(f"  {len(failed)} printers did not start: {failed[0]}", file=sys.stderr)
+            return 1
+        if not pump(120, lambda: count("printing") == total):
+            print(f"  only {count('printing')}/{total} printing", file=sys.stderr)
+            return 1
+        pump(3.0)  # heating settles
+        visible = len(dashboard.grid.visible_names())
+        print(f"  all printing after {time.monotonic() - t0:.1f} s; {visible} cards on screen")
+
+        frozen_server = farm.servers[0]
+        frozen = farm.printers[args.serial]
+        probe.excluded = {frozen.name}
+        probe.begin("healthy: no printer frozen")
+        pump(args.seconds)
+        healthy = report(probe.end())
+
+        os.killpg(frozen_server.pid, signal.SIGSTOP)  # stops answering, mid-print
+        print(f"  froze {frozen.name} (SIGSTOP to its OctoPrint server)")
+        probe.begin(f"frozen: {frozen.name} not answering")
+        pump(args.seconds)
+        frozen_fig = report(probe.end())
+        shown = dashboard.model.status(frozen.name)
+        print(f"  {frozen.name} on the dashboard: {shown.state.value} ({shown.reason})")
+        still = count("printing")
+        ratio = frozen_fig["lat_p99"] / healthy["lat_p99"]
+        worst_busy = max(healthy["busy"], frozen_fig["busy"])
+        worst_frame = max(healthy["frame_p99"], frozen_fig["frame_p99"])
+        worst_p99 = max(healthy["lat_p99"], frozen_fig["lat_p99"])
+        print(f"  printers still printing at the end: {still}/{total}")
+        print("summary (target):")
+        print(f"  GUI thread busy        {worst_busy:.2%} (< 10 %)")
+        print(f"  frame time p99         {worst_frame:.1f} ms (< 16 ms)")
+        print(f"  event-to-screen p99    {worst_p99:.1f} ms (< 100 ms)")
+        print(f"  frozen/healthy p99     {ratio:.2f} (<= 1.1)  "
+              f"[{frozen_fig['lat_p99']:.1f} / {healthy['lat_p99']:.1f} ms]")
+        bridge.close()
+        return 0
+    finally:
+        farm.stop()
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
