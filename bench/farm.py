@@ -17,9 +17,10 @@ says otherwise.  Every printer starts a job; then two measured phases of
 
 Figures, per phase:
 
-- GUI thread busy share: time between the event loop waking and going back
-  to sleep (``QAbstractEventDispatcher.awake``/``aboutToBlock``), over the
-  phase's wall time;
+- GUI thread busy share: the GUI thread's CPU time (``time.thread_time`` on
+  it) over the phase's wall time; beside it, the wall time the dashboard
+  spent painting cards and taking batches (which also counts waiting for the
+  interpreter lock held by the printers' threads);
 - dashboard frame time: the card grid's ``paintEvent`` durations (p50, p99,
   max);
 - event to screen: from a status arriving from a printer's thread (the
@@ -37,6 +38,7 @@ import argparse
 import contextlib
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -58,7 +60,8 @@ class Phase:
     name: str
     started: float = 0.0
     ended: float = 0.0
-    busy: float = 0.0
+    cpu: float = 0.0
+    applies: list[float] = field(default_factory=list)
     frames: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     events: int = 0
@@ -66,35 +69,18 @@ class Phase:
 
 
 class Probe:
-    """Measures the GUI thread while a phase is open (GUI thread only,
-    except :meth:`exclude`)."""
+    """Measures the GUI thread while a phase is open (GUI thread only)."""
 
     def __init__(self, dashboard: Any, bridge: Any) -> None:
-        from PySide6.QtCore import QAbstractEventDispatcher
-
         self.dashboard = dashboard
         self.bridge = bridge
         self.phase: Phase | None = None
         self.excluded: set[str] = set()
-        self._awake_at: float | None = time.perf_counter()
         self._unpainted: dict[str, list[float]] = {}
-        dispatcher = QAbstractEventDispatcher.instance()
-        assert dispatcher is not None
-        dispatcher.awake.connect(self._awake)
-        dispatcher.aboutToBlock.connect(self._about_to_block)
+        self._cpu0 = 0.0
         dashboard.on_applied = self._applied
         dashboard.delegate.on_paint = self._painted
         dashboard.grid.record_frames = True
-
-    def _awake(self) -> None:
-        if self._awake_at is None:
-            self._awake_at = time.perf_counter()
-
-    def _about_to_block(self) -> None:
-        now = time.perf_counter()
-        if self._awake_at is not None and self.phase is not None:
-            self.phase.busy += now - max(self._awake_at, self.phase.started)
-        self._awake_at = None
 
     def _applied(self, batch: Any) -> None:
         if self.phase is None:
@@ -114,19 +100,21 @@ class Probe:
             self.phase.events += len(arrivals)
 
     def begin(self, name: str) -> Phase:
-        self.dashboard.grid.frames.clear()
+        grid = self.dashboard.grid
+        grid.frames.clear()
+        grid.applies.clear()
         self._unpainted.clear()
-        phase = Phase(name, started=time.perf_counter())
-        # monotonic and perf_counter share a clock on Linux; arrivals use monotonic.
-        phase.started = time.monotonic()
-        self.phase = phase
-        return phase
+        self.phase = Phase(name, started=time.monotonic())
+        self._cpu0 = time.thread_time()  # this (the GUI) thread's CPU time
+        return self.phase
 
     def end(self) -> Phase:
         phase = self.phase
         assert phase is not None
         phase.ended = time.monotonic()
+        phase.cpu = time.thread_time() - self._cpu0
         phase.frames = list(self.dashboard.grid.frames)
+        phase.applies = list(self.dashboard.grid.applies)
         self.phase = None
         return phase
 
@@ -141,7 +129,8 @@ def pct(values: list[float], q: float) -> float:
 def report(phase: Phase) -> dict[str, float]:
     wall = phase.ended - phase.started
     figures = {
-        "busy": phase.busy / wall if wall > 0 else float("nan"),
+        "busy": phase.cpu / wall,
+        "work": (sum(phase.frames) + sum(phase.applies)) / wall,
         "frame_p50": pct(phase.frames, 50) * 1000,
         "frame_p99": pct(phase.frames, 99) * 1000,
         "frame_max": max(phase.frames, default=float("nan")) * 1000,
@@ -151,7 +140,8 @@ def report(phase: Phase) -> dict[str, float]:
     }
     print(f"  [{phase.name}] {wall:.1f} s, {phase.events} events shown in {len(phase.frames)} "
           f"frames ({phase.flushes} flushes)")
-    print(f"    GUI thread busy      {figures['busy']:.2%}")
+    print(f"    GUI thread busy      {figures['busy']:.2%} CPU; "
+          f"{figures['work']:.2%} of the wall time painting cards and taking batches")
     print(f"    frame time           p50 {figures['frame_p50']:.1f} ms, "
           f"p99 {figures['frame_p99']:.1f} ms, max {figures['frame_max']:.1f} ms")
     print(f"    event to screen      p50 {figures['lat_p50']:.1f} ms, "
@@ -198,14 +188,13 @@ class Farm:
         self.work = work
         self.serial_count = serial
         self.octoprint_count = octoprint
-        self.virtuals: list[Any] = []
+        self.ptys: list[str] = []
+        self.peer: subprocess.Popen[str] | None = None
         self.servers: list[Any] = []
         self.printers: list[Any] = []
         self.supervisor: Any = None
 
     def start_peers(self) -> None:
-        from printers.firmware import FirmwareConfig
-        from printers.virtual import VirtualPrinter
         from tests.helpers.octoprint_server import OctoPrintServer
 
         errors: list[BaseException] = []
@@ -222,10 +211,15 @@ class Farm:
                    for i in range(self.octoprint_count)]
         for t in threads:
             t.start()
-        config = FirmwareConfig(heat_rate_hotend=100.0, heat_rate_bed=50.0, home_time=0.2,
-                                command_time=0.05)
-        for _ in range(self.serial_count):
-            self.virtuals.append(VirtualPrinter(config).start())
+        # The virtual printers run in their own process, as real printers are
+        # not in the app's: their threads must not share its interpreter lock.
+        self.peer = subprocess.Popen(
+            [sys.executable, __file__, "--virtual-printers", str(self.serial_count)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.peer.stdout is not None
+        self.ptys = [self.peer.stdout.readline().strip() for _ in range(self.serial_count)]
+        if not all(self.ptys):
+            raise RuntimeError("the virtual printers did not start")
         for t in threads:
             t.join()
         if errors:
@@ -241,8 +235,8 @@ class Farm:
         from printers.store import PrinterRecord
 
         caps = Capabilities(nozzle_diameter=0.4, material="PLA", build_volume=(220, 220, 250))
-        for i, vp in enumerate(self.virtuals):
-            record = PrinterRecord(i + 1, f"mk3-{i + 1:02d}", vp.path, 115200)
+        for i, path in enumerate(self.ptys):
+            record = PrinterRecord(i + 1, f"mk3-{i + 1:02d}", path, 115200)
             self.printers.append(SerialPrinter(PrinterConnection(record), caps))
         for i, server in enumerate(self.servers):
             record = PrinterRecord(1000 + i, f"octo-{i + 1}", "VIRTUAL", 0, kind="octoprint",
@@ -259,8 +253,9 @@ class Farm:
         list(pool.map(lambda p: _quietly(p.disconnect), self.printers))
         list(pool.map(lambda s: _quietly(s.stop), self.servers))
         pool.shutdown()
-        for vp in self.virtuals:
-            _quietly(vp.stop)
+        if self.peer is not None:
+            with contextlib.suppress(OSError):
+                self.peer.communicate(timeout=30)  # closes its stdin: it stops
 
 
 class FanOut:
@@ -289,6 +284,23 @@ def _quietly(fn: Callable[[], object]) -> None:
         print(f"  (shutdown: {exc})", file=sys.stderr)
 
 
+def run_virtual_printers(count: int) -> int:
+    """The peer process: ``count`` virtual printers; prints their devices,
+    runs until its standard input closes."""
+    from printers.firmware import FirmwareConfig
+    from printers.virtual import VirtualPrinter
+
+    config = FirmwareConfig(heat_rate_hotend=100.0, heat_rate_bed=50.0, home_time=0.2,
+                            command_time=0.05)
+    printers = [VirtualPrinter(config).start() for _ in range(count)]
+    for vp in printers:
+        print(vp.path, flush=True)
+    sys.stdin.read()
+    for vp in printers:
+        vp.stop()
+    return 0
+
+
 # -- the run ----------------------------------------------------------------------
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -296,7 +308,10 @@ def main() -> int:
     parser.add_argument("--octoprint", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--moves", type=int, default=6000)
+    parser.add_argument("--virtual-printers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.virtual_printers:
+        return run_virtual_printers(args.virtual_printers)
     if args.octoprint < 1:
         parser.error("the frozen printer is an OctoPrint server: --octoprint >= 1")
 

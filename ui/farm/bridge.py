@@ -1,13 +1,16 @@
 """The farm supervisor's bridge: coalesced printer statuses at a fixed frame
-rate, job-end notices, and a worker thread for the queue's calls.
+rate, cards rendered off the GUI thread, job-end notices, and a worker
+thread for the queue's calls.
 
 A hundred printers each report several times a second, on their own threads.
 One queued signal per report would flood the GUI thread, so the listener
 only stores the latest status per printer under a lock (and notes when a job
-ended, which must never be coalesced away).  The first report after a quiet
-spell wakes the GUI thread once; it then drains everything that arrived in
-one go, at most :data:`FRAME_HZ` times a second, and hands the batch to the
-dashboard's model, which repaints only the cards that changed.
+ended, which must never be coalesced away) and wakes the bridge's frame
+thread.  That thread takes everything that arrived, at most
+:data:`FRAME_HZ` times a second, turns each changed printer into its card's
+words and, once a renderer is installed (the dashboard installs one), into
+the card's image; then it posts one :class:`Batch` to the GUI thread, whose
+only work is to store the images and repaint the cards that changed.
 """
 
 from __future__ import annotations
@@ -17,10 +20,11 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QImage
 
 from ui.farm import present
 
@@ -48,11 +52,19 @@ class JobEnd:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """One flush: the latest status of each printer that reported, and for
-    each the monotonic times its reports arrived (when a probe wants them)."""
+    """One frame: the latest status of each printer that reported, its
+    card's words and (with a renderer) image, the job ends, and for each
+    printer the monotonic times its reports arrived (when asked to record them)."""
 
     statuses: tuple[Any, ...]
     arrivals: dict[str, list[float]]
+    cards: dict[str, present.Card] = field(default_factory=dict)
+    images: dict[str, QImage] = field(default_factory=dict)
+    ends: tuple[JobEnd, ...] = ()
+
+
+class Renderer(Protocol):
+    def __call__(self, card: present.Card, snapshot: QImage | None) -> QImage: ...
 
 
 def job_end(before: Any, after: Any) -> JobEnd | None:
@@ -81,38 +93,48 @@ def job_end(before: Any, after: Any) -> JobEnd | None:
 
 class FarmBridge(QObject):
     """See the module docstring.  ``batch`` carries a :class:`Batch` on the
-    GUI thread; ``job_ended`` a :class:`JobEnd`."""
+    GUI thread; ``job_ended`` a :class:`JobEnd`.  With ``start=False`` the
+    frame thread waits for :meth:`start` (the tests' way to see coalescing)."""
 
     batch = Signal(object)
     job_ended = Signal(object)
     failed = Signal(str)
-    _wake = Signal()
+    _framed = Signal(object)
     _posted = Signal(object)
 
     def __init__(self, supervisor: Supervisor, *, frame_hz: int = FRAME_HZ,
-                 record_arrivals: bool = False, parent: QObject | None = None) -> None:
+                 record_arrivals: bool = False, start: bool = True,
+                 parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.supervisor = supervisor
-        self.frame_ms = max(1, round(1000 / frame_hz))
+        self.frame_s = 1.0 / frame_hz
         self.record_arrivals = record_arrivals
         self._lock = threading.Lock()
+        self._wakeup = threading.Condition(self._lock)
         self._pending: dict[str, Any] = {}
         self._arrivals: dict[str, list[float]] = {}
         self._ends: list[JobEnd] = []
         self._last: dict[str, Any] = {}
+        self._snapshots: dict[str, QImage] = {}
+        self._force: set[str] = set()       # redraw even if unchanged
+        self._shown: dict[str, tuple[Any, present.Card]] = {}  # frame thread only
+        self._renderer: Renderer | None = None
         self._woken = False
-        self._last_flush = 0.0
+        self._closed = False
         self.reports = 0        # statuses received
-        self.wakes = 0          # times the GUI thread was woken for them
+        self.wakes = 0          # times the frame thread was woken for them
         self.flushes = 0        # batches handed to the dashboard
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.flush)
-        self._wake.connect(self._schedule)
+        self._framed.connect(self._deliver_batch)
         self._posted.connect(self._deliver)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="farm-ui")
-        self._closed = False
+        self._thread = threading.Thread(target=self._frames, name="farm-frames", daemon=True)
         supervisor.subscribe(self.on_status)
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        if not self._thread.is_alive() and not self._closed:
+            self._thread.start()
 
     # -- any thread ------------------------------------------------------
     def on_status(self, status: Any) -> None:
@@ -128,44 +150,110 @@ class FarmBridge(QObject):
             if self.record_arrivals:
                 self._arrivals.setdefault(name, []).append(now)
             self.reports += 1
-            wake = not self._woken
-            self._woken = True
-            if wake:
-                self.wakes += 1
-        if wake and not self._closed:
-            self._wake.emit()
+            self._wake_locked()
 
     def seed(self, statuses: Iterable[Any]) -> None:
         """Start from the supervisor's current statuses (any thread)."""
-        for status in statuses:
-            with self._lock:
+        with self._lock:
+            for status in statuses:
                 self._last.setdefault(str(status.name), status)
                 self._pending.setdefault(str(status.name), status)
-                wake = not self._woken
-                self._woken = True
-            if wake and not self._closed:
-                self._wake.emit()
+            self._wake_locked()
+
+    def set_renderer(self, renderer: Renderer | None) -> None:
+        """Render cards with ``renderer`` from now on, all of them again."""
+        with self._lock:
+            self._renderer = renderer
+            self._pending.update(self._last)
+            self._force.update(self._last)
+            self._wake_locked()
+
+    def set_snapshot(self, name: str, image: QImage) -> None:
+        """A camera picture for a printer's card (re-rendered with it)."""
+        with self._lock:
+            self._snapshots[name] = image
+            if name in self._last:
+                self._pending[name] = self._last[name]
+                self._force.add(name)
+                self._wake_locked()
+
+    def refresh_unwell(self) -> None:
+        """Redraw the cards of printers that are not well: their "last seen"
+        ages while nothing arrives (any thread)."""
+        with self._lock:
+            for name, status in self._last.items():
+                if present.is_unwell(status):
+                    self._pending[name] = status
+                    self._force.add(name)
+            if self._pending:
+                self._wake_locked()
+
+    def _wake_locked(self) -> None:
+        if not self._woken:
+            self._woken = True
+            self.wakes += 1
+            self._wakeup.notify()
+
+    # -- the frame thread ------------------------------------------------
+    def _frames(self) -> None:
+        last = 0.0
+        while True:
+            with self._lock:
+                while not self._woken and not self._closed:
+                    self._wakeup.wait()
+                if self._closed:
+                    return
+                # Wait out the rest of the frame: what arrives meanwhile joins.
+                while not self._closed:
+                    left = last + self.frame_s - time.monotonic()
+                    if left <= 0:
+                        break
+                    self._wakeup.wait(left)
+                if self._closed:
+                    return
+                pending, self._pending = self._pending, {}
+                arrivals, self._arrivals = self._arrivals, {}
+                ends, self._ends = self._ends, []
+                snapshots = dict(self._snapshots)
+                renderer = self._renderer
+                force, self._force = self._force, set()
+                self._woken = False
+            last = time.monotonic()
+            try:
+                batch = self._make_batch(pending, arrivals=arrivals, ends=ends,
+                                         snapshots=snapshots, renderer=renderer, force=force)
+            except Exception:
+                log.exception("farm: cannot render the cards")
+                continue
+            if not self._closed:
+                self._framed.emit(batch)
+
+    def _make_batch(self, pending: dict[str, Any], *, arrivals: dict[str, list[float]],
+                    ends: list[JobEnd], snapshots: dict[str, QImage],
+                    renderer: Renderer | None, force: set[str]) -> Batch:
+        now = time.time()
+        statuses = []
+        cards = {}
+        images = {}
+        for name, status in pending.items():
+            card = present.card(status, now)
+            if name not in force and self._shown.get(name) == (status, card):
+                continue  # the same again: nothing to redraw
+            self._shown[name] = (status, card)
+            statuses.append(status)
+            cards[name] = card
+            if renderer is not None:
+                images[name] = renderer(card, snapshots.get(name))
+        shown = {name: times for name, times in arrivals.items() if name in cards}
+        return Batch(tuple(statuses), shown, cards, images, tuple(ends))
 
     # -- GUI thread ------------------------------------------------------
-    @Slot()
-    def _schedule(self) -> None:
-        if self._timer.isActive():
-            return
-        wait = self._last_flush + self.frame_ms / 1000 - time.monotonic()
-        self._timer.start(max(0, round(wait * 1000)))
-
-    @Slot()
-    def flush(self) -> None:
-        with self._lock:
-            pending, self._pending = self._pending, {}
-            arrivals, self._arrivals = self._arrivals, {}
-            ends, self._ends = self._ends, []
-            self._woken = False
-        self._last_flush = time.monotonic()
-        if pending:
+    @Slot(object)
+    def _deliver_batch(self, batch: Batch) -> None:
+        if batch.statuses:
             self.flushes += 1
-            self.batch.emit(Batch(tuple(pending.values()), arrivals))
-        for end in ends:
+            self.batch.emit(batch)
+        for end in batch.ends:
             self.job_ended.emit(end)
 
     def run(self, fn: Callable[[], Any],
@@ -196,9 +284,12 @@ class FarmBridge(QObject):
             callback(result)
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
+            self._wakeup.notify_all()
         unsubscribe = getattr(self.supervisor, "unsubscribe", None)
         if unsubscribe is not None:
             unsubscribe(self.on_status)
-        self._timer.stop()
+        if self._thread.is_alive():
+            self._thread.join(timeout=5)
         self._pool.shutdown(wait=True, cancel_futures=True)

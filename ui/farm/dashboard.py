@@ -6,14 +6,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
 
 from ui.farm import present
 from ui.farm.bridge import Batch, FarmBridge
-from ui.farm.delegate import CARD_SIZE, SNAPSHOT_SIZE, CardDelegate
+from ui.farm.delegate import CardDelegate
 from ui.farm.model import FarmModel, NameRole
+from ui.farm.render import CARD_SIZE, SNAPSHOT_SIZE, CardStyle, render_card
 from ui.farm.snapshots import Fetch, SnapshotLoader
 
 _SUMMARY_ORDER = ("Printing", "Heating", "Paused", "Clear the bed", "Ready", "Idle",
@@ -41,7 +42,8 @@ class CardGrid(QListView):
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setMouseTracking(False)
         self.record_frames = False
-        self.frames: list[float] = []
+        self.frames: list[float] = []     # paint durations (with record_frames)
+        self.applies: list[float] = []    # batch handling durations (with record_frames)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         if not self.record_frames:
@@ -98,24 +100,42 @@ class Dashboard(QWidget):
         self._update_summary()
 
         bridge.batch.connect(self.apply)
+        self.install_renderer()
         # "last seen" ages while nothing arrives.
         self._ageing = QTimer(self)
-        self._ageing.timeout.connect(self.model.refresh_unwell)
+        self._ageing.timeout.connect(bridge.refresh_unwell)
         self._ageing.start(5000)
         self.snapshots: SnapshotLoader | None = None
         self.on_applied: Callable[[Batch], None] | None = None
         if snapshot is not None:
             self.snapshots = SnapshotLoader(snapshot, SNAPSHOT_SIZE, parent=self)
             self.snapshots.ready.connect(self.model.set_snapshot)
+            self.snapshots.ready.connect(bridge.set_snapshot)
             self._cameras = QTimer(self)
             self._cameras.timeout.connect(self.fetch_snapshots)
             self._cameras.start(2000)
 
+    def install_renderer(self) -> None:
+        """Cards are rendered by the bridge's frame thread in the grid's
+        palette and font (again after a theme change)."""
+        style = CardStyle.from_palette(self.grid.palette(), self.grid.font(),
+                                       self.devicePixelRatioF())
+        self.delegate.set_style(style)
+        self.bridge.set_renderer(lambda card, snapshot: render_card(card, style, snapshot))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange,
+                            QEvent.Type.StyleChange):
+            self.install_renderer()
+
     def apply(self, batch: Batch) -> None:
+        start = time.perf_counter()
         was_empty = self.model.rowCount() == 0
-        changed = self.model.apply(batch.statuses)
-        if was_empty or changed or len(batch.statuses):
-            self._update_summary()
+        self.model.apply(batch.statuses, batch.cards, batch.images)
+        self._update_summary()
+        if self.grid.record_frames:
+            self.grid.applies.append(time.perf_counter() - start)
         if was_empty and self.model.rowCount() and self.snapshots is not None:
             QTimer.singleShot(0, self.fetch_snapshots)
         if self.on_applied is not None:

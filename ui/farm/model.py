@@ -5,7 +5,7 @@ once per run of adjacent changed rows, so the view repaints only those cards."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -17,6 +17,7 @@ StatusRole = Qt.ItemDataRole.UserRole + 1
 NameRole = Qt.ItemDataRole.UserRole + 2
 CardRole = Qt.ItemDataRole.UserRole + 3
 SnapshotRole = Qt.ItemDataRole.UserRole + 4
+ImageRole = Qt.ItemDataRole.UserRole + 5
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -36,7 +37,8 @@ class FarmModel(QAbstractListModel):
     """See the module docstring.  Roles: :data:`StatusRole` (the domain's
     status), :data:`NameRole`, :data:`CardRole` (:class:`present.Card`, built
     once per change, not per paint) and :data:`SnapshotRole` (a camera
-    :class:`QImage`, already scaled, or None)."""
+    :class:`QImage`, already scaled, or None) and :data:`ImageRole` (the
+    card rendered off the GUI thread, or None: the delegate then paints it)."""
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
@@ -45,6 +47,7 @@ class FarmModel(QAbstractListModel):
         self._status: dict[str, Any] = {}
         self._cards: dict[str, present.Card] = {}
         self._snapshots: dict[str, QImage] = {}
+        self._images: dict[str, QImage] = {}
 
     # -- Qt --------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -67,6 +70,8 @@ class FarmModel(QAbstractListModel):
             return name
         if role == SnapshotRole:
             return self._snapshots.get(name)
+        if role == ImageRole:
+            return self._images.get(name)
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
@@ -76,18 +81,27 @@ class FarmModel(QAbstractListModel):
             Qt.ItemFlag.ItemNeverHasChildren
 
     # -- updates ---------------------------------------------------------
-    def apply(self, statuses: Iterable[Any]) -> list[int]:
-        """Take the latest statuses (new printers are appended); returns the
-        rows that changed."""
+    def apply(self, statuses: Iterable[Any], cards: Mapping[str, present.Card] | None = None,
+              images: Mapping[str, QImage] | None = None) -> list[int]:
+        """Take the latest statuses (new printers are appended), with their
+        cards' words and images when the bridge made them; returns the rows
+        that changed."""
         now = time.time()
         new: list[str] = []
         changed: list[int] = []
         for status in statuses:
             name = str(status.name)
-            if self._status.get(name) == status and name in self._rows:
+            image = images.get(name) if images else None
+            card = cards.get(name) if cards else None
+            if name in self._rows and image is None and self._status.get(name) == status \
+                    and (card is None or card == self._cards.get(name)):
                 continue
             self._status[name] = status
-            self._cards[name] = present.card(status, now)
+            self._cards[name] = card if card is not None else present.card(status, now)
+            if image is not None:
+                self._images[name] = image
+            else:
+                self._images.pop(name, None)
             row = self._rows.get(name)
             if row is None:
                 if name not in new:
@@ -103,17 +117,6 @@ class FarmModel(QAbstractListModel):
             self.endInsertRows()
         self._emit_changed(changed)
         return changed
-
-    def refresh_unwell(self) -> None:
-        """Re-read the "last seen" of printers that are not well (its words
-        age while nothing arrives)."""
-        now = time.time()
-        rows = []
-        for name, status in self._status.items():
-            if present.is_unwell(status):
-                self._cards[name] = present.card(status, now)
-                rows.append(self._rows[name])
-        self._emit_changed(rows)
 
     def set_snapshot(self, name: str, image: QImage) -> None:
         row = self._rows.get(name)

@@ -8,8 +8,10 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from PySide6.QtGui import QImage
 
 from tests.ui.farm.helpers import FakeSupervisor, make_status
+from ui.farm import present
 from ui.farm.bridge import Batch, FarmBridge, JobEnd, job_end
 from ui.farm.dashboard import Dashboard
 from ui.farm.model import CardRole, NameRole
@@ -47,18 +49,32 @@ def _feed_all(supervisor: FakeSupervisor) -> None:
 
 
 def test_updates_from_printer_threads_coalesce_into_one_batch(
-        qtbot, supervisor: FakeSupervisor, bridge: FarmBridge) -> None:  # type: ignore[no-untyped-def]
+        qtbot, supervisor: FakeSupervisor) -> None:  # type: ignore[no-untyped-def]
+    bridge = FarmBridge(supervisor, record_arrivals=True, start=False)
+    rendered_on: set[str] = set()
+
+    def renderer(card: present.Card, snapshot: QImage | None) -> QImage:
+        rendered_on.add(threading.current_thread().name)
+        return QImage(4, 4, QImage.Format.Format_ARGB32_Premultiplied)
+
+    bridge.set_renderer(renderer)
     batches: list[Batch] = []
     bridge.batch.connect(batches.append)
-    _feed_all(supervisor)  # the GUI thread runs no events meanwhile
-    assert bridge.reports == PRINTERS * UPDATES
-    assert bridge.wakes == 1  # one queued wake-up for ten thousand reports
-
-    qtbot.waitUntil(lambda: len(batches) == 1, timeout=5000)
+    try:
+        _feed_all(supervisor)  # the frame thread waits meanwhile
+        assert bridge.reports == PRINTERS * UPDATES
+        assert bridge.wakes == 1  # one wake-up for ten thousand reports
+        bridge.start()
+        qtbot.waitUntil(lambda: len(batches) == 1, timeout=5000)
+    finally:
+        bridge.close()
     (batch,) = batches
     assert len(batch.statuses) == PRINTERS
     assert all(s.job.progress == 0.99 for s in batch.statuses)  # each printer's latest
     assert sorted(len(v) for v in batch.arrivals.values()) == [UPDATES] * PRINTERS
+    assert batch.cards["p042"].detail == "part.gcode  99%"
+    assert len(batch.images) == PRINTERS
+    assert rendered_on == {"farm-frames"}  # never the GUI thread
 
 
 def test_the_dashboard_shows_the_latest_status_of_every_printer(
