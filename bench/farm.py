@@ -76,26 +76,24 @@ class Probe:
         self.bridge = bridge
         self.phase: Phase | None = None
         self.excluded: set[str] = set()
-        self._unpainted: dict[str, list[float]] = {}
+        self._unpainted: list[float] = []
         self._cpu0 = 0.0
         dashboard.on_applied = self._applied
-        dashboard.delegate.on_paint = self._painted
-        dashboard.grid.record_frames = True
+        dashboard.grid.on_frame = self._painted
 
     def _applied(self, batch: Any) -> None:
         if self.phase is None:
             return
         self.phase.flushes += 1
         for name, arrivals in batch.arrivals.items():
-            if name in self.excluded:
-                continue
-            self._unpainted.setdefault(name, []).extend(
-                t for t in arrivals if t >= self.phase.started)
+            if name not in self.excluded:
+                self._unpainted.extend(t for t in arrivals if t >= self.phase.started)
 
-    def _painted(self, name: str) -> None:
-        arrivals = self._unpainted.pop(name, None)
+    def _painted(self, now: float) -> None:
+        """A frame ended: every card changed by the batches applied before
+        it is on screen (the frame painted the region they dirtied)."""
+        arrivals, self._unpainted = self._unpainted, []
         if arrivals and self.phase is not None:
-            now = time.monotonic()
             self.phase.latencies.extend(now - t for t in arrivals)
             self.phase.events += len(arrivals)
 
@@ -332,8 +330,8 @@ def main() -> int:
         print(f"  peers up in {time.monotonic() - t0:.1f} s")
         farm.build()
         bridge = FarmBridge(farm.supervisor, record_arrivals=True)
-        dashboard = Dashboard(bridge)
-        dashboard.resize(2460, 1660)  # every card on screen (8 x 13)
+        dashboard = Dashboard(bridge, measure=True)
+        dashboard.resize(2460, 1760)  # every card on screen (8 x 13)
         dashboard.show()
         probe = Probe(dashboard, bridge)
         farm.supervisor.start()

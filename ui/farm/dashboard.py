@@ -12,7 +12,6 @@ from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
 
 from ui.farm import present
 from ui.farm.bridge import Batch, FarmBridge
-from ui.farm.delegate import CardDelegate
 from ui.farm.model import FarmModel, NameRole
 from ui.farm.render import CARD_SIZE, SNAPSHOT_SIZE, CardStyle, render_card
 from ui.farm.snapshots import Fetch, SnapshotLoader
@@ -23,8 +22,8 @@ _SUMMARY_ORDER = ("Printing", "Heating", "Paused", "Clear the bed", "Ready", "Id
 
 
 class CardGrid(QListView):
-    """A QListView laid out as a grid of fixed-size cards.  With
-    ``record_frames`` it keeps the duration of each paint (the benchmark)."""
+    """A QListView laid out as a grid of fixed-size cards, each its item's
+    decoration, drawn by Qt's own delegate (no Python in the paint path)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -36,22 +35,17 @@ class CardGrid(QListView):
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(True)
         self.setUniformItemSizes(True)
+        self.setIconSize(CARD_SIZE)
         self.setGridSize(CARD_SIZE + QSize(4, 4))
         self.setSpacing(0)
         self.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setMouseTracking(False)
-        self.record_frames = False
-        self.frames: list[float] = []     # paint durations (with record_frames)
-        self.applies: list[float] = []    # batch handling durations (with record_frames)
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if not self.record_frames:
-            super().paintEvent(event)
-            return
-        start = time.perf_counter()
-        super().paintEvent(event)
-        self.frames.append(time.perf_counter() - start)
+        self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.setDragEnabled(False)
+        self.frames: list[float] = []     # paint durations (MeasuredCardGrid)
+        self.applies: list[float] = []    # batch handling durations (MeasuredCardGrid)
+        self.on_frame: Callable[[float], None] | None = None
 
     def visible_names(self) -> list[str]:
         model = self.model()
@@ -66,6 +60,19 @@ class CardGrid(QListView):
         return names
 
 
+class MeasuredCardGrid(CardGrid):
+    """The grid with a stopwatch on each paint (the benchmark's; it costs a
+    call into Python per frame, which the plain grid avoids)."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        start = time.perf_counter()
+        super().paintEvent(event)
+        end = time.perf_counter()
+        self.frames.append(end - start)
+        if self.on_frame is not None:
+            self.on_frame(time.monotonic())
+
+
 class Dashboard(QWidget):
     """See the module docstring.  ``activated(name)`` when a card is
     double-clicked or entered."""
@@ -73,15 +80,13 @@ class Dashboard(QWidget):
     activated = Signal(str)
 
     def __init__(self, bridge: FarmBridge, *, snapshot: Fetch | None = None,
-                 parent: QWidget | None = None) -> None:
+                 measure: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("farm-dashboard")
         self.bridge = bridge
         self.model = FarmModel(self)
-        self.delegate = CardDelegate(self)
-        self.grid = CardGrid()
+        self.grid = MeasuredCardGrid() if measure else CardGrid()
         self.grid.setModel(self.model)
-        self.grid.setItemDelegate(self.delegate)
         self.grid.activated.connect(self._activated)
         self.summary = QLabel()
         self.summary.setObjectName("farm-summary")
@@ -120,7 +125,7 @@ class Dashboard(QWidget):
         palette and font (again after a theme change)."""
         style = CardStyle.from_palette(self.grid.palette(), self.grid.font(),
                                        self.devicePixelRatioF())
-        self.delegate.set_style(style)
+        self.model.style = style
         self.bridge.set_renderer(lambda card, snapshot: render_card(card, style, snapshot))
 
     def changeEvent(self, event: QEvent) -> None:
@@ -134,7 +139,7 @@ class Dashboard(QWidget):
         was_empty = self.model.rowCount() == 0
         self.model.apply(batch.statuses, batch.cards, batch.images)
         self._update_summary()
-        if self.grid.record_frames:
+        if isinstance(self.grid, MeasuredCardGrid):
             self.grid.applies.append(time.perf_counter() - start)
         if was_empty and self.model.rowCount() and self.snapshots is not None:
             QTimer.singleShot(0, self.fetch_snapshots)

@@ -151,6 +151,7 @@ class Card:
 
 def card(status: Any, now: float | None = None) -> Card:
     unwell = is_unwell(status)
+    frac = progress(status) if is_busy(status) else None
     detail = reason(status) if unwell or state_value(status) == "error" else job_line(status)
     if not detail:
         detail = reason(status)
@@ -161,6 +162,8 @@ def card(status: Any, now: float | None = None) -> Card:
         colour=state_colour(status),
         detail=detail,
         temperatures=temperatures(status),
-        progress=progress(status) if is_busy(status) else None,
+        # In steps of half a percent (a pixel or so of the bar): a card whose
+        # words and bar look the same is not redrawn.
+        progress=None if frac is None else round(frac * 200) / 200,
         seen=last_seen(status, now),
     )

@@ -6,7 +6,16 @@ import time
 
 from tests.ui.farm.helpers import make_status
 from ui.farm import present
-from ui.farm.model import CardRole, FarmModel, NameRole, SnapshotRole, StatusRole, runs
+from ui.farm.model import (
+    CardRole,
+    FarmModel,
+    ImageRole,
+    NameRole,
+    SnapshotRole,
+    StatusRole,
+    runs,
+)
+from ui.farm.render import CARD_SIZE
 
 
 def test_farm_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ignore[no-untyped-def]
@@ -16,11 +25,11 @@ def test_farm_model_passes_the_model_tester(qtmodeltester) -> None:  # type: ign
     model.apply([make_status("c", "operational"), make_status("a", "printing", progress=0.4)])
     qtmodeltester.check(model)
     assert model.names() == ["a", "b", "c"]
-    index = model.index(0)
+    index = model.index(0, 0)
     assert index.data(NameRole) == "a"
     assert index.data(StatusRole).job.progress == 0.4
     assert index.data(SnapshotRole) is None
-    assert index.data() == "a"
+    assert index.data(ImageRole).size() == CARD_SIZE  # drawn here: no bridge renderer
     assert "Printing" in index.data(CardRole).accessible()
 
 
