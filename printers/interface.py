@@ -126,8 +126,22 @@ class PrinterStatus:
 
     @property
     def heating(self) -> bool:
-        """A job is heating up (the queue's staggered starts count these)."""
-        return self.job is not None and self.job.state == "heating"
+        """A job is heating up: waiting for its temperatures, or a heater of a
+        running job is still well below its target."""
+        if self.job is None or self.job.state in ENDED_JOB_STATES:
+            return False
+        return self.job.state == "heating" or any(
+            target is not None and target > 0 and actual is not None and actual < target - 3
+            for actual, target in self.temperatures.values())
+
+    @property
+    def warm(self) -> bool:
+        """A running job past its heating: every heater with a target is there."""
+        if self.job is None or self.job.state not in ("printing", "paused"):
+            return False
+        targets = [(a, t) for a, t in self.temperatures.values() if t]
+        return bool(targets) and all(a is not None and t is not None and a >= t - 3
+                                     for a, t in targets)
 
     def as_dict(self) -> dict[str, Any]:
         caps = self.capabilities

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from printers.errors import JobError
+from printers.errors import GcodeFileError, JobError
 from printers.interface import (
     Capabilities,
     JobSummary,
@@ -162,7 +162,7 @@ class OctoPrintPrinter:
         if watcher is None:
             raise JobError(f"{self.name} is not connected")
         if not file.is_file():
-            raise JobError(f"no such file: {file}")
+            raise GcodeFileError(f"no such file: {file}")
         baseline = None
         with contextlib.suppress(OctoPrintNotFoundError):
             baseline = self.client.file_info(file.name)
