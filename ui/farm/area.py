@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
+from printers.farm.queue import Farmhand, FarmQueue
 from ui.farm import present
 from ui.farm.bridge import FarmBridge, JobEnd
 from ui.farm.dashboard import Dashboard
@@ -26,7 +26,8 @@ class FarmArea(QWidget):
     """See the module docstring.  ``details`` (optional) is the existing
     single-printer page; ``show_details(name)`` switches to it."""
 
-    def __init__(self, bridge: FarmBridge, queue: Any | None, *,
+    def __init__(self, bridge: FarmBridge, queue: FarmQueue | None, *,
+                 farm: Farmhand | None = None,
                  details: QWidget | None = None,
                  show_details: Callable[[str], None] | None = None,
                  snapshot: Fetch | None = None,
@@ -44,7 +45,7 @@ class FarmArea(QWidget):
         self.tabs.addTab(self.dashboard, "Farm")
         self.queue_view: QueueView | None = None
         if queue is not None:
-            self.queue_view = QueueView(bridge, queue, self.dashboard.model.names)
+            self.queue_view = QueueView(bridge, queue, farm, self.dashboard.model.names)
             self.tabs.addTab(self.queue_view, "Queue")
         self.details = details
         if details is not None:
@@ -102,3 +103,5 @@ class FarmArea(QWidget):
 
     def shutdown(self) -> None:
         self.dashboard.close_loader()
+        if self.queue_view is not None:
+            self.queue_view.close_queue()

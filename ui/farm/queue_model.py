@@ -1,14 +1,17 @@
 """The farm queue as a table (GUI thread only), reorderable by dragging.
 
-The model never touches the queue itself: a drop moves the row at once (so
-the list answers the hand) and emits ``move_requested(job_id, position)``; the
-queue view runs the queue's ``reorder`` on a worker thread and then reloads
-the authoritative list, which replaces the rows."""
+Rows are the queue's :class:`~printers.farm.queue.QueueItem` values (pending
+and running ones).  Only pending items move.  The model never touches the
+queue itself: a drop moves the row at once (so the list answers the hand)
+and emits ``move_requested(item_id, index among the pending items)``; the
+queue view runs ``FarmQueue.move`` on a worker thread and then reloads the
+authoritative list, which replaces the rows."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
@@ -21,75 +24,56 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from printers.farm.queue import ItemState, QueueItem
+
 JobIdRole = Qt.ItemDataRole.UserRole + 1
 EntryRole = Qt.ItemDataRole.UserRole + 2
 MIME = "application/x-layerline-queue-jobs"
 
 _Index = QModelIndex | QPersistentModelIndex
-COLUMNS = ("File", "Copies", "Needs", "Printer", "State")
+COLUMNS = ("File", "Copy", "Needs", "Printer", "State")
 
 
-def _value(entry: Any, *names: str) -> Any:
-    for name in names:
-        value = getattr(entry, name, None)
-        if value is not None:
-            return value
-    return None
+def needs(item: QueueItem) -> str:
+    """The item's requirements in words, without the printer (its own column)."""
+    req = item.requirements
+    if req.printer is None:
+        return req.describe()
+    return replace(req, printer=None).describe()
 
 
-def job_id(entry: Any) -> Any:
-    return _value(entry, "id", "job_id")
-
-
-def needs(entry: Any) -> str:
-    """The job's requirements in words: "0.4 mm · PETG · ≥ 200 mm · #fast"."""
-    req = _value(entry, "requirements") or entry
-    parts = []
-    nozzle = _value(req, "nozzle", "nozzle_diameter")
-    if nozzle:
-        parts.append(f"{float(nozzle):g} mm")
-    material = _value(req, "material")
-    if material:
-        parts.append(str(material))
-    volume = _value(req, "min_volume", "build_volume", "min_build_volume")
-    if volume:
-        dims = volume if isinstance(volume, tuple | list) else (volume,)
-        parts.append("\u2265 " + "\u00d7".join(f"{float(v):g}" for v in dims) + " mm")
-    tag = _value(req, "tag")
-    if tag:
-        parts.append(f"#{tag}")
-    return " \u00b7 ".join(parts) or "any printer"
-
-
-def cell(entry: Any, column: int) -> str:
+def cell(item: QueueItem, column: int) -> str:
     if column == 0:
-        path = str(_value(entry, "file", "name", "path") or "")
-        return path.rsplit("/", 1)[-1]
+        return item.file_name
     if column == 1:
-        copies = _value(entry, "copies")
-        done = _value(entry, "copies_done", "done")
-        if copies is None:
-            return "1"
-        return f"{done}/{copies}" if done is not None else str(copies)
+        return str(item.copy)
     if column == 2:
-        return needs(entry)
+        return needs(item)
     if column == 3:
-        return str(_value(entry, "printer", "assigned", "assigned_to") or "any")
-    state = _value(entry, "state", "status")
-    text = str(getattr(state, "value", state) or "queued")
-    if _value(entry, "start", "auto_start") is False or _value(entry, "no_start") is True:
+        if item.assigned:
+            return item.assigned
+        return f"only {item.requirements.printer}" if item.requirements.printer else "any"
+    text = item.state.value
+    if not item.start:
         text += " (upload only)"
-    return text.replace("_", " ")
+    if item.reason:
+        text += f": {item.reason}"
+    return text
+
+
+def is_pending(item: QueueItem) -> bool:
+    return item.state is ItemState.PENDING
 
 
 class QueueModel(QAbstractTableModel):
     """See the module docstring."""
 
-    move_requested = Signal(object, int)   # job id, new position (0 = next)
+    #: (item id, its new index among the pending items: 0 = next)
+    move_requested = Signal(int, int)
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self._entries: list[Any] = []
+        self._entries: list[QueueItem] = []
 
     # -- Qt --------------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -115,7 +99,7 @@ class QueueModel(QAbstractTableModel):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return cell(entry, index.column())
         if role == JobIdRole:
-            return job_id(entry)
+            return entry.id
         if role == EntryRole:
             return entry
         return None
@@ -123,8 +107,11 @@ class QueueModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.ItemIsDropEnabled
-        return (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-                | Qt.ItemFlag.ItemIsDragEnabled | Qt.ItemFlag.ItemNeverHasChildren)
+        flags = (Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+                 | Qt.ItemFlag.ItemNeverHasChildren)
+        if 0 <= index.row() < len(self._entries) and is_pending(self._entries[index.row()]):
+            flags |= Qt.ItemFlag.ItemIsDragEnabled  # only waiting jobs move
+        return flags
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction
@@ -165,20 +152,22 @@ class QueueModel(QAbstractTableModel):
 
     # -- changes ---------------------------------------------------------
     def move(self, source: int, before: int) -> bool:
-        """Move row ``source`` to stand before row ``before`` (``len`` = last)."""
+        """Move row ``source`` (a pending item) to stand before row ``before``
+        (``len`` = last)."""
         if not 0 <= source < len(self._entries) or not 0 <= before <= len(self._entries):
             return False
-        if before in (source, source + 1):
+        if before in (source, source + 1) or not is_pending(self._entries[source]):
             return False
         self.beginMoveRows(QModelIndex(), source, source, QModelIndex(), before)
         entry = self._entries.pop(source)
         position = before - 1 if before > source else before
         self._entries.insert(position, entry)
         self.endMoveRows()
-        self.move_requested.emit(job_id(entry), position)
+        pending = [e.id for e in self._entries if is_pending(e)]
+        self.move_requested.emit(entry.id, pending.index(entry.id))
         return True
 
-    def set_entries(self, entries: Sequence[Any]) -> None:
+    def set_entries(self, entries: Sequence[QueueItem]) -> None:
         """Show the queue's list; unchanged when it is the same."""
         entries = list(entries)
         if entries == self._entries:
@@ -187,8 +176,8 @@ class QueueModel(QAbstractTableModel):
         self._entries = entries
         self.endResetModel()
 
-    def entries(self) -> list[Any]:
+    def entries(self) -> list[QueueItem]:
         return list(self._entries)
 
-    def ids(self) -> list[Any]:
-        return [job_id(e) for e in self._entries]
+    def ids(self) -> list[int]:
+        return [e.id for e in self._entries]

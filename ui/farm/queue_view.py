@@ -1,15 +1,15 @@
-"""The farm queue: the jobs in order (drag to reorder), cancel, assign to a
-printer.  Every call to the queue runs on the farm bridge's worker thread
-(the queue is persisted in SQLite); the list is reloaded after each change
-and every few seconds (the supervisor works through it meanwhile)."""
+"""The farm queue: the jobs waiting and running, in order (drag a waiting
+job to reorder), cancel, assign to a printer.  Every call to the queue runs
+on the farm bridge's worker thread (the queue is persisted in SQLite); the
+list is reloaded when the queue says it changed (from any thread), and every
+few seconds as a safety net."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -22,25 +22,31 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from printers.farm.queue import Farmhand, FarmQueue, QueueItem
 from ui.farm.bridge import FarmBridge
-from ui.farm.queue_model import JobIdRole, QueueModel
+from ui.farm.queue_model import EntryRole, JobIdRole, QueueModel, is_pending
 
 log = logging.getLogger(__name__)
 
-RELOAD_MS = 3000
+RELOAD_MS = 5000
 
 
 class QueueView(QWidget):
-    """See the module docstring.  ``queue`` is the domain's FarmQueue;
-    ``printer_names`` lists the printers a job can be assigned to."""
+    """See the module docstring.  ``queue`` is the domain's
+    :class:`~printers.farm.queue.FarmQueue`, ``farm`` the supervisor (for
+    cancelling a running job on its printer); ``printer_names`` lists the
+    printers a job can be assigned to."""
 
-    def __init__(self, bridge: FarmBridge, queue: Any,
+    _queue_changed = Signal()
+
+    def __init__(self, bridge: FarmBridge, queue: FarmQueue, farm: Farmhand | None,
                  printer_names: Callable[[], list[str]],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("farm-queue")
         self.bridge = bridge
         self.queue = queue
+        self.farm = farm
         self.printer_names = printer_names
         self.model = QueueModel(self)
         self.model.move_requested.connect(self._move)
@@ -88,24 +94,31 @@ class QueueView(QWidget):
         self._reload_timer.timeout.connect(self.reload)
         self._reload_timer.start(RELOAD_MS)
         self._loading = False
+        self._again = False
+        self._queue_changed.connect(self.reload)
+        queue.subscribe(self._queue_changed.emit)
         self.reload()
 
     # -- reading ---------------------------------------------------------
     def reload(self) -> None:
         """Re-read the queue (off the GUI thread)."""
         if self._loading:
+            self._again = True  # once this load is in, load again
             return
         self._loading = True
         queue = self.queue
 
-        def done(entries: Any) -> None:
+        def done(entries: list[QueueItem]) -> None:
             self._loading = False
             self.show_entries(entries)
+            if self._again:
+                self._again = False
+                self.reload()
 
-        future = self.bridge.run(lambda: list(queue.list()), done)
+        future = self.bridge.run(lambda: queue.items(include_ended=False), done)
         future.add_done_callback(lambda f: f.exception() and setattr(self, "_loading", False))
 
-    def show_entries(self, entries: list[Any]) -> None:
+    def show_entries(self, entries: list[QueueItem]) -> None:
         current = self.selected_id()
         self.model.set_entries(entries)
         if current is not None:
@@ -114,23 +127,23 @@ class QueueView(QWidget):
                 self.table.selectRow(ids.index(current))
         self._selection_changed()
 
-    def selected_id(self) -> Any:
+    def selected_id(self) -> int | None:
         rows = self.table.selectionModel().selectedRows()
         return rows[0].data(JobIdRole) if rows else None
 
     # -- changes ---------------------------------------------------------
-    def _move(self, job: Any, position: int) -> None:
+    def _move(self, item: int, index: int) -> None:
         queue = self.queue
-        self.bridge.run(lambda: queue.reorder(job, position), lambda _r: self.reload())
+        self.bridge.run(lambda: queue.move(item, index), lambda _r: self.reload())
 
     def cancel_selected(self) -> None:
         job = self.selected_id()
         if job is None:
             return
-        queue = self.queue
-        self.bridge.run(lambda: queue.cancel(job), lambda _r: self.reload())
+        queue, farm = self.queue, self.farm
+        self.bridge.run(lambda: queue.cancel(job, farm), lambda _r: self.reload())
 
-    def assign(self, job: Any, printer: str | None) -> None:
+    def assign(self, job: int, printer: str | None) -> None:
         queue = self.queue
         self.bridge.run(lambda: queue.assign(job, printer), lambda _r: self.reload())
 
@@ -152,10 +165,14 @@ class QueueView(QWidget):
         dlg.open()
 
     def _selection_changed(self, *_: object) -> None:
-        has = self.selected_id() is not None
-        self.cancel_button.setEnabled(has)
-        self.assign_button.setEnabled(has)
+        rows = self.table.selectionModel().selectedRows()
+        item = rows[0].data(EntryRole) if rows else None
+        self.cancel_button.setEnabled(item is not None)
+        self.assign_button.setEnabled(item is not None and is_pending(item))
 
-    def index_of(self, job: Any) -> QModelIndex:
+    def close_queue(self) -> None:
+        self.queue.unsubscribe(self._queue_changed.emit)
+
+    def index_of(self, job: int) -> QModelIndex:
         ids = self.model.ids()
         return self.model.index(ids.index(job), 0) if job in ids else QModelIndex()
