@@ -61,6 +61,7 @@ class Phase:
     started: float = 0.0
     ended: float = 0.0
     cpu: float = 0.0
+    process_cpu: float = 0.0
     applies: list[float] = field(default_factory=list)
     frames: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
@@ -78,6 +79,7 @@ class Probe:
         self.excluded: set[str] = set()
         self._unpainted: list[float] = []
         self._cpu0 = 0.0
+        self._proc0 = 0.0
         dashboard.on_applied = self._applied
         dashboard.grid.on_frame = self._painted
 
@@ -104,6 +106,7 @@ class Probe:
         self._unpainted.clear()
         self.phase = Phase(name, started=time.monotonic())
         self._cpu0 = time.thread_time()  # this (the GUI) thread's CPU time
+        self._proc0 = time.process_time()
         return self.phase
 
     def end(self) -> Phase:
@@ -111,6 +114,7 @@ class Probe:
         assert phase is not None
         phase.ended = time.monotonic()
         phase.cpu = time.thread_time() - self._cpu0
+        phase.process_cpu = time.process_time() - self._proc0
         phase.frames = list(self.dashboard.grid.frames)
         phase.applies = list(self.dashboard.grid.applies)
         self.phase = None
@@ -137,7 +141,8 @@ def report(phase: Phase) -> dict[str, float]:
         "lat_max": max(phase.latencies, default=float("nan")) * 1000,
     }
     print(f"  [{phase.name}] {wall:.1f} s, {phase.events} events shown in {len(phase.frames)} "
-          f"frames ({phase.flushes} flushes)")
+          f"frames ({phase.flushes} flushes); the app's process used "
+          f"{phase.process_cpu / wall:.2f} CPU cores")
     print(f"    GUI thread busy      {figures['busy']:.2%} CPU; "
           f"{figures['work']:.2%} of the wall time painting cards and taking batches")
     print(f"    frame time           p50 {figures['frame_p50']:.1f} ms, "
@@ -241,38 +246,22 @@ class Farm:
                                    url=server.url)
             client = OctoPrintClient(server.url, server.api_key)
             self.printers.append(OctoPrintPrinter(record, client, None, capabilities=caps))
-        self.supervisor = FanOut(self.printers)
+        from printers.farm.supervisor import FarmSupervisor
+
+        self.supervisor = FarmSupervisor(self.printers)
 
     def stop(self) -> None:
         for server in self.servers:
             with contextlib.suppress(ProcessLookupError, TypeError):
                 os.killpg(server.pid, signal.SIGCONT)
-        pool = ThreadPoolExecutor(max_workers=16)
-        list(pool.map(lambda p: _quietly(p.disconnect), self.printers))
+        if self.supervisor is not None:
+            _quietly(self.supervisor.shutdown)
+        pool = ThreadPoolExecutor(max_workers=8)
         list(pool.map(lambda s: _quietly(s.stop), self.servers))
         pool.shutdown()
         if self.peer is not None:
             with contextlib.suppress(OSError):
                 self.peer.communicate(timeout=30)  # closes its stdin: it stops
-
-
-class FanOut:
-    """Until the farm supervisor is merged: every printer's statuses to the
-    listeners, connecting them all."""
-
-    def __init__(self, printers: list[Any]) -> None:
-        self.printers = printers
-
-    def statuses(self) -> list[Any]:
-        return [p.status() for p in self.printers]
-
-    def subscribe(self, listener: Callable[[Any], None]) -> None:
-        for p in self.printers:
-            p.subscribe(listener)
-
-    def start(self) -> None:
-        for p in self.printers:
-            p.connect()
 
 
 def _quietly(fn: Callable[[], object]) -> None:
@@ -306,6 +295,9 @@ def main() -> int:
     parser.add_argument("--octoprint", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--moves", type=int, default=6000)
+    parser.add_argument("--switch-interval", type=float, default=None,
+                        help="sys.setswitchinterval for the app's process (seconds; "
+                        "Python's default is 0.005)")
     parser.add_argument("--virtual-printers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.virtual_printers:
@@ -313,6 +305,8 @@ def main() -> int:
     if args.octoprint < 1:
         parser.error("the frozen printer is an OctoPrint server: --octoprint >= 1")
 
+    if args.switch_interval is not None:
+        sys.setswitchinterval(args.switch_interval)
     from PySide6.QtWidgets import QApplication
 
     from ui.farm.bridge import FarmBridge
@@ -322,7 +316,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="layerline-farm-bench-"))
     farm = Farm(work, args.serial, args.octoprint)
     print(f"farm bench: {args.serial} virtual serial printers + {args.octoprint} OctoPrint "
-          f"servers, {args.seconds:.0f} s per phase, platform {app.platformName()} "
+          f"servers, {args.seconds:.0f} s per phase, platform {app.platformName()}, "
+          f"switch interval {sys.getswitchinterval() * 1000:g} ms "
           f"(the machine is shared: other work runs meanwhile)")
     t0 = time.monotonic()
     try:
@@ -338,17 +333,18 @@ def main() -> int:
         total = len(farm.printers)
 
         def count(state: str) -> int:
-            return sum(1 for p in farm.printers if p.status().state.value == state)
+            return sum(1 for s in farm.supervisor.statuses().values() if s.state.value == state)
 
-        if not pump(180, lambda: count("operational") == total):
+        if not pump(240, lambda: count("operational") == total):
             print(f"  only {count('operational')}/{total} printers connected", file=sys.stderr)
             return 1
         print(f"  {total} printers operational after {time.monotonic() - t0:.1f} s")
         job = work / "farm-job.gcode"
         write_job(job, args.moves)
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            starts = [pool.submit(p.start, job) for p in farm.printers]
-            pump(120, lambda: all(f.done() for f in starts))
+        # Each start runs on its printer's worker in the supervisor.
+        starts = [farm.supervisor.submit(p.name, lambda printer: printer.start(job))
+                  for p in farm.printers]
+        pump(180, lambda: all(f.done() for f in starts))
         failed = [f.exception() for f in starts if f.done() and f.exception()]
         if failed:
             print(f"  {len(failed)} printers did not start: {failed[0]}", file=sys.stderr)
