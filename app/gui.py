@@ -205,7 +205,11 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
     area = PrintersArea(bridge)
     bridge.setParent(area)
     bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
-    window.set_area_page("printers", area)  # type: ignore[attr-defined]
+    farm = getattr(services, "farm", None)
+    if farm is not None:
+        window.set_area_page("printers", _farm_area(services, farm, area))  # type: ignore[attr-defined]
+    else:
+        window.set_area_page("printers", area)  # type: ignore[attr-defined]
     if services.paths.demo:
         def start_demo() -> None:
             conn = services.printers.start_virtual()
@@ -214,6 +218,45 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
                 conn.send("M140 S60")
 
         bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
+
+
+def _farm_area(services: services_mod.Services, farm: Any, details: Any) -> object:
+    """The farm dashboard and queue over the farm service, with the serial
+    printers' pages as its Details tab.  The farm starts supervising once the
+    database is open (on the database thread, never the GUI thread)."""
+    from ui.farm.area import FarmArea
+    from ui.farm.bridge import FarmBridge
+    from ui.farm.tray import TrayNotifier
+
+    bridge = FarmBridge(farm.supervisor)
+    bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
+    tray = TrayNotifier(lambda text, level: services.notifier.post(
+        text, notify.Level(level), source="farm"))
+
+    def show_details(name: str) -> None:
+        names = details.model.names()
+        if name in names:
+            details.list.setCurrentIndex(details.model.index(names.index(name)))
+
+    def snapshot(name: str) -> bytes | None:  # on the dashboard's camera workers
+        data: bytes | None = farm.supervisor.printer(name).snapshot()
+        return data
+
+    area = FarmArea(bridge, farm.queue, farm=farm.supervisor, details=details,
+                    show_details=show_details, snapshot=snapshot, on_job_end=tray.notify)
+    bridge.setParent(area)
+    tray.setParent(area)
+
+    def start() -> None:  # on the database thread
+        if services.is_closed:
+            return
+        farm.start()
+        bridge.seed(farm.statuses().values())
+
+    services.database.on_ready(start)
+    services.register_cleanup("farm dashboard", lambda: (area.shutdown(), bridge.close(),
+                                                         tray.close()))
+    return area
 
 
 def _start_demo_marketplace(services: services_mod.Services) -> None:
