@@ -67,6 +67,10 @@ class Phase:
     latencies: list[float] = field(default_factory=list)
     events: int = 0
     flushes: int = 0
+    waits: list[float] = field(default_factory=list)       # first arrival -> taken
+    renders: list[float] = field(default_factory=list)     # taken -> made (cards drawn)
+    deliveries: list[float] = field(default_factory=list)  # made -> applied on the GUI
+    cards: int = 0
 
 
 class Probe:
@@ -87,6 +91,12 @@ class Probe:
         if self.phase is None:
             return
         self.phase.flushes += 1
+        now = time.monotonic()
+        first = min((min(v) for v in batch.arrivals.values() if v), default=batch.taken)
+        self.phase.waits.append(batch.taken - first)
+        self.phase.renders.append(batch.made - batch.taken)
+        self.phase.deliveries.append(now - batch.made)
+        self.phase.cards += len(batch.images)
         for name, arrivals in batch.arrivals.items():
             if name not in self.excluded:
                 self._unpainted.extend(t for t in arrivals if t >= self.phase.started)
@@ -149,6 +159,13 @@ def report(phase: Phase) -> dict[str, float]:
           f"p99 {figures['frame_p99']:.1f} ms, max {figures['frame_max']:.1f} ms")
     print(f"    event to screen      p50 {figures['lat_p50']:.1f} ms, "
           f"p99 {figures['lat_p99']:.1f} ms, max {figures['lat_max']:.1f} ms")
+    print(f"      per batch (p50/p99 ms): waiting for the frame "
+          f"{pct(phase.waits, 50) * 1000:.0f}/{pct(phase.waits, 99) * 1000:.0f}, "
+          f"drawing cards {pct(phase.renders, 50) * 1000:.0f}/"
+          f"{pct(phase.renders, 99) * 1000:.0f}, "
+          f"reaching the GUI thread {pct(phase.deliveries, 50) * 1000:.0f}/"
+          f"{pct(phase.deliveries, 99) * 1000:.0f}; "
+          f"{phase.cards / max(phase.flushes, 1):.0f} cards drawn per batch")
     return figures
 
 

@@ -61,6 +61,8 @@ class Batch:
     cards: dict[str, present.Card] = field(default_factory=dict)
     images: dict[str, QImage] = field(default_factory=dict)
     ends: tuple[JobEnd, ...] = ()
+    taken: float = 0.0      # monotonic: when the frame thread took the statuses
+    made: float = 0.0       # monotonic: when the batch was ready to post
 
 
 class Renderer(Protocol):
@@ -231,6 +233,7 @@ class FarmBridge(QObject):
     def _make_batch(self, pending: dict[str, Any], *, arrivals: dict[str, list[float]],
                     ends: list[JobEnd], snapshots: dict[str, QImage],
                     renderer: Renderer | None, force: set[str]) -> Batch:
+        taken = time.monotonic()
         now = time.time()
         statuses = []
         cards = {}
@@ -245,7 +248,8 @@ class FarmBridge(QObject):
             if renderer is not None:
                 images[name] = renderer(card, snapshots.get(name))
         shown = {name: times for name, times in arrivals.items() if name in cards}
-        return Batch(tuple(statuses), shown, cards, images, tuple(ends))
+        return Batch(tuple(statuses), shown, cards, images, tuple(ends), taken=taken,
+                     made=time.monotonic())
 
     # -- GUI thread ------------------------------------------------------
     @Slot(object)

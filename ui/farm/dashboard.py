@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QLabel, QListView, QVBoxLayout, QWidget
 from ui.farm import present
 from ui.farm.bridge import Batch, FarmBridge
 from ui.farm.model import FarmModel, NameRole
-from ui.farm.render import CARD_SIZE, SNAPSHOT_SIZE, CardStyle, render_card
+from ui.farm.render import CARD_SIZE, SNAPSHOT_SIZE, CardRenderer, CardStyle
 from ui.farm.snapshots import Fetch, SnapshotLoader
 
 _SUMMARY_ORDER = ("Printing", "Heating", "Paused", "Clear the bed", "Ready", "Idle",
@@ -126,7 +126,7 @@ class Dashboard(QWidget):
         style = CardStyle.from_palette(self.grid.palette(), self.grid.font(),
                                        self.devicePixelRatioF())
         self.model.style = style
-        self.bridge.set_renderer(lambda card, snapshot: render_card(card, style, snapshot))
+        self.bridge.set_renderer(CardRenderer(style))
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

@@ -17,7 +17,7 @@ from ui.farm import present
 from ui.farm.bridge import Batch, FarmBridge, JobEnd, job_end
 from ui.farm.dashboard import Dashboard
 from ui.farm.model import CardRole, ImageRole, NameRole
-from ui.farm.render import render_card
+from ui.farm.render import CardRenderer
 
 PRINTERS = 100
 UPDATES = 100
@@ -113,7 +113,7 @@ def test_the_dashboard_shows_the_latest_status_of_every_printer(
         assert card.temperatures.startswith("Nozzle 249/210")
         # What the view draws is the latest card, rendered on the frame thread.
         image = index.data(ImageRole)
-        assert image == render_card(card, style)
+        assert image == CardRenderer(style)(card)
         assert index.data(Qt.ItemDataRole.DecorationRole).toImage() == image
     assert dash.summary.text() == f"{PRINTERS} printers: {PRINTERS} printing"
     # Far fewer model updates than reports: the latest status per frame only.
