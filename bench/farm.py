@@ -100,6 +100,11 @@ class Probe:
         for name, arrivals in batch.arrivals.items():
             if name not in self.excluded:
                 self._unpainted.extend(t for t in arrivals if t >= self.phase.started)
+        # Reports that changed nothing visible are on screen once taken in.
+        settled = [now - t for name, times in batch.unchanged.items()
+                   if name not in self.excluded for t in times if t >= self.phase.started]
+        self.phase.latencies.extend(settled)
+        self.phase.events += len(settled)
 
     def _painted(self, now: float) -> None:
         """A frame ended: every card changed by the batches applied before

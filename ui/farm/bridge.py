@@ -61,6 +61,9 @@ class Batch:
     cards: dict[str, present.Card] = field(default_factory=dict)
     images: dict[str, QImage] = field(default_factory=dict)
     ends: tuple[JobEnd, ...] = ()
+    #: Arrival times of reports that changed nothing on screen (their card
+    #: looks the same): shown as soon as the batch is taken in.
+    unchanged: dict[str, list[float]] = field(default_factory=dict)
     taken: float = 0.0      # monotonic: when the frame thread took the statuses
     made: float = 0.0       # monotonic: when the batch was ready to post
 
@@ -119,7 +122,7 @@ class FarmBridge(QObject):
         self._last: dict[str, Any] = {}
         self._snapshots: dict[str, QImage] = {}
         self._force: set[str] = set()       # redraw even if unchanged
-        self._shown: dict[str, tuple[Any, present.Card]] = {}  # frame thread only
+        self._shown: dict[str, present.Card] = {}  # frame thread only
         self._renderer: Renderer | None = None
         self._woken = False
         self._closed = False
@@ -227,7 +230,7 @@ class FarmBridge(QObject):
             except Exception:
                 log.exception("farm: cannot render the cards")
                 continue
-            if not self._closed:
+            if not self._closed and (batch.statuses or batch.ends or batch.unchanged):
                 self._framed.emit(batch)
 
     def _make_batch(self, pending: dict[str, Any], *, arrivals: dict[str, list[float]],
@@ -240,21 +243,22 @@ class FarmBridge(QObject):
         images = {}
         for name, status in pending.items():
             card = present.card(status, now)
-            if name not in force and self._shown.get(name) == (status, card):
-                continue  # the same again: nothing to redraw
-            self._shown[name] = (status, card)
+            if name not in force and self._shown.get(name) == card:
+                continue  # looks the same (only unseen fields changed): nothing to redraw
+            self._shown[name] = card
             statuses.append(status)
             cards[name] = card
             if renderer is not None:
                 images[name] = renderer(card, snapshots.get(name))
         shown = {name: times for name, times in arrivals.items() if name in cards}
-        return Batch(tuple(statuses), shown, cards, images, tuple(ends), taken=taken,
-                     made=time.monotonic())
+        unchanged = {name: times for name, times in arrivals.items() if name not in cards}
+        return Batch(tuple(statuses), shown, cards, images, tuple(ends), unchanged,
+                     taken=taken, made=time.monotonic())
 
     # -- GUI thread ------------------------------------------------------
     @Slot(object)
     def _deliver_batch(self, batch: Batch) -> None:
-        if batch.statuses:
+        if batch.statuses or batch.unchanged:
             self.flushes += 1
             self.batch.emit(batch)
         for end in batch.ends:
