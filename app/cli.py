@@ -39,6 +39,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.info",
     "app.commands.printers",
     "app.commands.print",
+    "app.commands.queue",
+    "app.commands.farm",
     "app.commands.history",
     "app.commands.confirm",
     "app.commands.virtual_printer",

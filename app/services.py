@@ -27,6 +27,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start
     from sqlalchemy.orm import Session, sessionmaker
 
     from library.service import LibraryService
+    from printers.farm.service import Farm
     from printers.service import PrintersService
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Services:
     _library: Any = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
     _library_guard: threading.Lock = field(default_factory=threading.Lock)
+    _farm: Any = None
     _closed: bool = False
 
     @property
@@ -84,6 +86,34 @@ class Services:
                 self._library = LibraryService(self.engine, self.paths.store_dir)
                 log.debug("library service ready (store %s)", self.paths.store_dir)
             return self._library  # type: ignore[no-any-return]
+
+    @property
+    def farm(self) -> Farm:
+        """The farm (supervisor + queue), built on first use and not started:
+        ``services.farm.start()`` on a worker thread supervises every printer
+        and works the queue.  Serial printers share their connection with
+        ``services.printers`` (one owner per port)."""
+        with self._library_guard:
+            if self._farm is None:
+                if self._closed:
+                    raise ServicesClosedError("the app is shutting down")
+                from printers.farm.factory import make_printer
+                from printers.farm.service import Farm
+                from printers.serial_printer import SerialPrinter
+
+                printers, store = self.printers, self.printers.store
+
+                def factory(record: Any) -> Any:
+                    if record.kind == "serial":
+                        return SerialPrinter(printers.connection(record.name))
+                    return make_printer(record, store, self.secrets)
+
+                self._farm = Farm(
+                    store, self.sessions,  # type: ignore[arg-type]
+                    self.secrets, factory=factory,
+                    max_heating=self.settings.settings.printers.max_heating_together)
+                log.debug("farm ready")
+            return self._farm  # type: ignore[no-any-return]
 
     @property
     def is_closed(self) -> bool:
@@ -253,7 +283,7 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     errors.register_known_name(
         "reviews.errors.ReviewsError",
         "printers.octoprint.errors.OctoPrintError",
-        "printers.errors.PrinterError",
+        "printers.errors.PrinterError",  # OctoPrintError and the farm's errors too
         "library.errors.LibraryError",
     )
     database = Database(paths.database_file)
@@ -279,6 +309,10 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     services.register_cleanup("base directory", paths.cleanup)
     services.register_cleanup("database", database.close)
     services.register_cleanup("printers", printers.shutdown)
+    # Before the printers (cleanups run in reverse): the farm stops
+    # dispatching, then its workers, then it records the queue's outcomes.
+    services.register_cleanup(
+        "farm", lambda: services._farm.shutdown() if services._farm else None)
     services.register_cleanup(
         "library", lambda: services._library.close() if services._library else None)
     return services

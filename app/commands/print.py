@@ -1,4 +1,5 @@
-"""``layerline print FILE --printer NAME``: stream a G-code file to a printer.
+"""``layerline print FILE --printer NAME``: stream a G-code file to a serial
+printer, or upload it to an OctoPrint printer and follow the job to its end.
 
 Exit codes: 0 the print completed, 3 it failed, 4 it was cancelled or
 interrupted, 2 usage errors (no such file or printer), 1 other errors (the
@@ -12,13 +13,20 @@ import json
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from app.services import Services
 from printers.connection import LinkStatus
-from printers.errors import GcodeFileError, PrinterNotFoundError
-from printers.jobs import GcodeProgram, JobSnapshot, JobState
+from printers.errors import GcodeFileError, PrinterError, PrinterNotFoundError
+from printers.jobs import ACTIVE_STATES, GcodeProgram, JobSnapshot, JobState
+
+if TYPE_CHECKING:
+    from printers.interface import Printer
+    from printers.store import PrinterRecord
 
 NAME = "print"
 HELP = "stream a G-code file to a printer"
@@ -38,11 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace, services: Services) -> int:
     try:
-        services.printers.store.printer(args.printer)
+        record = services.printers.store.printer(args.printer)
         GcodeProgram.load(args.file)  # fail early on an unreadable file
     except (PrinterNotFoundError, GcodeFileError) as exc:
         print(f"layerline: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    if record.kind == "octoprint":
+        return _print_octoprint(args, services, record)
     conn = services.printers.connection(args.printer)
     conn.connect()
     if not conn.wait_for(lambda s: s.link in (LinkStatus.OPERATIONAL, LinkStatus.ERROR),
@@ -79,6 +89,10 @@ def run(args: argparse.Namespace, services: Services) -> int:
         conn.disconnect()
     if bar:
         sys.stderr.write("\n")
+    return _report(args, services, job_id)
+
+
+def _report(args: argparse.Namespace, services: Services, job_id: int) -> int:
     record = services.printers.store.job(job_id)
     if args.json:
         print(json.dumps(record.as_dict(), indent=2))
@@ -90,6 +104,74 @@ def run(args: argparse.Namespace, services: Services) -> int:
     if state is JobState.FAILED:
         return EXIT_FAILED
     return EXIT_STOPPED
+
+
+def _print_octoprint(args: argparse.Namespace, services: Services, record: PrinterRecord) -> int:
+    """Upload to the OctoPrint server, start, follow to the end (same exit codes)."""
+    from printers.farm.factory import make_printer
+    from printers.interface import PrinterState
+
+    store = services.printers.store
+    printer = make_printer(record, store, services.secrets)
+    changed = threading.Condition()
+
+    def on_status(_status: object) -> None:
+        with changed:
+            changed.notify_all()
+
+    def wait(predicate: Callable[[], bool], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with changed:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                changed.wait(min(left, 0.5))
+        return True
+
+    printer.subscribe(on_status)
+    printer.connect()
+    try:
+        if not wait(lambda: printer.status().state is PrinterState.OPERATIONAL,
+                    args.connect_timeout):
+            status = printer.status()
+            print(f"layerline: cannot print on {args.printer}: {status.state.value}"
+                  + (f" ({status.reason})" if status.reason else ""), file=sys.stderr)
+            return 1
+        try:
+            job_id = printer.start(args.file)
+        except PrinterError as exc:
+            print(f"layerline: {args.printer}: {exc}", file=sys.stderr)
+            return 1
+        cancelled = threading.Event()
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            if not cancelled.is_set():
+                cancelled.set()
+                print("\ncancelling", file=sys.stderr)
+                threading.Thread(target=_cancel, args=(printer,), daemon=True).start()
+
+        old_int = signal.signal(signal.SIGINT, on_signal)
+        old_term = signal.signal(signal.SIGTERM, on_signal)
+        try:
+            while not wait(lambda: store.job_state(job_id)[0] not in ACTIVE_STATES, 1.0):
+                pass
+        finally:
+            signal.signal(signal.SIGINT, old_int)
+            signal.signal(signal.SIGTERM, old_term)
+    finally:
+        printer.disconnect()
+        close = getattr(printer, "close", None)
+        if callable(close):
+            close()
+    return _report(args, services, job_id)
+
+
+def _cancel(printer: Printer) -> None:
+    try:
+        printer.cancel()
+    except PrinterError as exc:
+        print(f"layerline: cannot cancel: {exc}", file=sys.stderr)
 
 
 def _draw(snap: JobSnapshot) -> None:

@@ -125,3 +125,37 @@ def test_server_away_mid_print_and_back(printer: tuple[OctoPrintPrinter, Seen],
     back = wait_for(lambda: (s := adapter.status()).state is PrinterState.OPERATIONAL and s,
                     WAIT, "the printer to be back")
     assert back.reason is None and back.last_seen and back.last_seen > away.last_seen  # type: ignore[operator]
+
+
+def test_the_queue_uploads_without_starting_then_prints_on_octoprint(
+        octoprint: OctoPrintClient, octoprint_server: OctoPrintServer, store: PrinterStore,
+        tmp_path: Path) -> None:
+    """The farm's queue with an OctoPrint printer: "upload but don't start"
+    puts the file on the server and leaves the printer idle; a normal item
+    prints there and ends with its record."""
+    from printers.farm.queue import ItemState, Requirements
+    from printers.farm.service import Farm
+    from tests.helpers.secrets import MemorySecretStore
+
+    record = store.add_printer("farm-op", "VIRTUAL", 250000, {"material": "PLA"},
+                               kind="octoprint", url=octoprint_server.url)
+    secrets = MemorySecretStore()
+    secrets.set(record.secret_name, octoprint_server.api_key)
+    farm = Farm(store, store._sessions, secrets, dispatch_interval=0.2,  # type: ignore[attr-defined]
+                check_interval=0.2)
+    farm.start()
+    try:
+        q = farm.queue
+        wait_for(lambda: farm.statuses()["farm-op"].idle, 60, "the OctoPrint printer")
+        upload_only = gcode(tmp_path, "later.gcode", 20)
+        [held] = q.add(upload_only, start=False, requirements=Requirements(material="PLA"))
+        wait_for(lambda: q.item(held.id).state is ItemState.UPLOADED, 60, "the upload")
+        assert octoprint.file_info("later.gcode").name == "later.gcode"
+        assert not octoprint.job().active and q.beds_to_clear() == set()
+        [item] = q.add(gcode(tmp_path, "now.gcode", 30))
+        done = wait_for(lambda: (i := q.item(item.id)).state.ended and i, WAIT, "the print")
+        assert done.state is ItemState.COMPLETED and done.assigned == "farm-op"
+        assert store.job(done.job_id).sha256  # type: ignore[arg-type]
+        assert q.beds_to_clear() == {"farm-op"}
+    finally:
+        farm.shutdown()
