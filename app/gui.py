@@ -205,11 +205,7 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
     area = PrintersArea(bridge)
     bridge.setParent(area)
     bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
-    farm = getattr(services, "farm", None)
-    if farm is not None:
-        window.set_area_page("printers", _farm_area(services, farm, area))  # type: ignore[attr-defined]
-    else:
-        window.set_area_page("printers", area)  # type: ignore[attr-defined]
+    window.set_area_page("printers", _farm_area(services, area, window))  # type: ignore[attr-defined]
     if services.paths.demo:
         def start_demo() -> None:
             conn = services.printers.start_virtual()
@@ -220,18 +216,21 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
         bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
 
 
-def _farm_area(services: services_mod.Services, farm: Any, details: Any) -> object:
-    """The farm dashboard and queue over the farm service, with the serial
-    printers' pages as its Details tab.  The farm starts supervising once the
-    database is open (on the database thread, never the GUI thread)."""
+def _farm_area(services: services_mod.Services, details: Any, window: Any) -> object:
+    """The farm dashboard and queue, with the serial printers' pages as its
+    Details tab.  The farm service (SQLAlchemy, the OctoPrint client) is built
+    and started on the database thread once the database is open, never on
+    the GUI thread nor before the first paint; the dashboard then follows it."""
+    from ui.bridges import GuiCaller
     from ui.farm.area import FarmArea
     from ui.farm.bridge import FarmBridge
     from ui.farm.tray import TrayNotifier
 
-    bridge = FarmBridge(farm.supervisor)
+    bridge = FarmBridge(None)
     bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
     tray = TrayNotifier(lambda text, level: services.notifier.post(
         text, notify.Level(level), source="farm"))
+    holder: dict[str, Any] = {}
 
     def show_details(name: str) -> None:
         names = details.model.names()
@@ -239,19 +238,25 @@ def _farm_area(services: services_mod.Services, farm: Any, details: Any) -> obje
             details.list.setCurrentIndex(details.model.index(names.index(name)))
 
     def snapshot(name: str) -> bytes | None:  # on the dashboard's camera workers
-        data: bytes | None = farm.supervisor.printer(name).snapshot()
+        farm = holder.get("farm")
+        data: bytes | None = None if farm is None else farm.supervisor.printer(name).snapshot()
         return data
 
-    area = FarmArea(bridge, farm.queue, farm=farm.supervisor, details=details,
-                    show_details=show_details, snapshot=snapshot, on_job_end=tray.notify)
+    area = FarmArea(bridge, None, details=details, show_details=show_details,
+                    snapshot=snapshot, on_job_end=tray.notify)
     bridge.setParent(area)
     tray.setParent(area)
+    caller = GuiCaller(area)
 
     def start() -> None:  # on the database thread
-        if services.is_closed:
+        try:
+            farm = services.farm
+        except services_mod.ServicesClosedError:
             return
+        holder["farm"] = farm
         farm.start()
-        bridge.seed(farm.statuses().values())
+        bridge.attach(farm.supervisor)
+        caller.call(lambda: area.set_queue(farm.queue, farm.supervisor))
 
     services.database.on_ready(start)
     services.register_cleanup("farm dashboard", lambda: (area.shutdown(), bridge.close(),

@@ -6,18 +6,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QTabWidget, QVBoxLayout, QWidget
 
-from printers.farm.queue import Farmhand, FarmQueue
 from ui.farm import present
 from ui.farm.bridge import FarmBridge, JobEnd
 from ui.farm.dashboard import Dashboard
 from ui.farm.model import NameRole
 from ui.farm.queue_view import QueueView
 from ui.farm.snapshots import Fetch
+
+if TYPE_CHECKING:  # the queue module imports SQLAlchemy: not on the start-up path
+    from printers.farm.queue import Farmhand, FarmQueue
 
 log = logging.getLogger(__name__)
 
@@ -37,19 +40,18 @@ class FarmArea(QWidget):
         self.setObjectName("area-printers")
         self.setAccessibleName("Printers")
         self.bridge = bridge
-        self.queue = queue
         self._show_details = show_details
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.dashboard = Dashboard(bridge, snapshot=snapshot)
         self.tabs.addTab(self.dashboard, "Farm")
         self.queue_view: QueueView | None = None
-        if queue is not None:
-            self.queue_view = QueueView(bridge, queue, farm, self.dashboard.model.names)
-            self.tabs.addTab(self.queue_view, "Queue")
         self.details = details
         if details is not None:
             self.tabs.addTab(details, "Details")
+        self.queue: FarmQueue | None = None
+        if queue is not None:
+            self.set_queue(queue, farm)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.tabs)
@@ -60,6 +62,15 @@ class FarmArea(QWidget):
         grid.customContextMenuRequested.connect(self._card_menu)
         if on_job_end is not None:
             bridge.job_ended.connect(on_job_end)
+
+    def set_queue(self, queue: FarmQueue, farm: Farmhand | None) -> None:
+        """Show the farm's queue (GUI thread; the farm may be built after the
+        window, once the database is open)."""
+        if self.queue_view is not None:
+            return
+        self.queue = queue
+        self.queue_view = QueueView(self.bridge, queue, farm, self.dashboard.model.names)
+        self.tabs.insertTab(1, self.queue_view, "Queue")
 
     def open_details(self, name: str) -> None:
         if self.details is None:

@@ -107,7 +107,7 @@ class FarmBridge(QObject):
     _framed = Signal(object)
     _posted = Signal(object)
 
-    def __init__(self, supervisor: Supervisor, *, frame_hz: int = FRAME_HZ,
+    def __init__(self, supervisor: Supervisor | None, *, frame_hz: int = FRAME_HZ,
                  record_arrivals: bool = False, start: bool = True,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -133,9 +133,18 @@ class FarmBridge(QObject):
         self._posted.connect(self._deliver)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="farm-ui")
         self._thread = threading.Thread(target=self._frames, name="farm-frames", daemon=True)
-        supervisor.subscribe(self.on_status)
+        if supervisor is not None:
+            supervisor.subscribe(self.on_status)
         if start:
             self.start()
+
+    def attach(self, supervisor: Supervisor) -> None:
+        """Follow ``supervisor`` (any thread: the farm is built once the
+        database is open, after the window), starting from its statuses."""
+        self.supervisor = supervisor
+        supervisor.subscribe(self.on_status)
+        statuses = supervisor.statuses()
+        self.seed(statuses.values() if isinstance(statuses, dict) else statuses)
 
     def start(self) -> None:
         if not self._thread.is_alive() and not self._closed:
@@ -295,7 +304,7 @@ class FarmBridge(QObject):
         with self._lock:
             self._closed = True
             self._wakeup.notify_all()
-        unsubscribe = getattr(self.supervisor, "unsubscribe", None)
+        unsubscribe = getattr(self.supervisor, "unsubscribe", None)  # None: never attached
         if unsubscribe is not None:
             unsubscribe(self.on_status)
         if self._thread.is_alive():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -24,7 +24,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from printers.farm.queue import ItemState, QueueItem
+if TYPE_CHECKING:  # the queue module imports SQLAlchemy: not on the start-up path
+    from printers.farm.queue import QueueItem
 
 JobIdRole = Qt.ItemDataRole.UserRole + 1
 EntryRole = Qt.ItemDataRole.UserRole + 2
@@ -62,7 +63,7 @@ def cell(item: QueueItem, column: int) -> str:
 
 
 def is_pending(item: QueueItem) -> bool:
-    return item.state is ItemState.PENDING
+    return item.state == "pending"  # ItemState.PENDING (a StrEnum)
 
 
 class QueueModel(QAbstractTableModel):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -22,9 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from printers.farm.queue import Farmhand, FarmQueue, QueueItem
 from ui.farm.bridge import FarmBridge
 from ui.farm.queue_model import EntryRole, JobIdRole, QueueModel, is_pending
+
+if TYPE_CHECKING:  # the queue module imports SQLAlchemy: not on the start-up path
+    from printers.farm.queue import Farmhand, FarmQueue, QueueItem
 
 log = logging.getLogger(__name__)
 
