@@ -205,7 +205,18 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
     area = PrintersArea(bridge)
     bridge.setParent(area)
     bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
-    window.set_area_page("printers", _farm_area(services, area, window))  # type: ignore[attr-defined]
+    # The farm's dashboard and queue wrap the printers' pages; built (and
+    # their modules imported) just after the first paint, off its path.
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    page = QWidget()
+    page.setObjectName("printers-page")
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(area)
+    window.set_area_page("printers", page)  # type: ignore[attr-defined]
+    window.painted.connect(  # type: ignore[attr-defined]
+        lambda: None if services.is_closed else layout.addWidget(_farm_area(services, area)))
     if services.paths.demo:
         def start_demo() -> None:
             conn = services.printers.start_virtual()
@@ -216,7 +227,7 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
         bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
 
 
-def _farm_area(services: services_mod.Services, details: Any, window: Any) -> object:
+def _farm_area(services: services_mod.Services, details: Any) -> Any:
     """The farm dashboard and queue, with the serial printers' pages as its
     Details tab.  The farm service (SQLAlchemy, the OctoPrint client) is built
     and started on the database thread once the database is open, never on

@@ -37,7 +37,7 @@ class FarmArea(QWidget):
                  on_job_end: Callable[[JobEnd], None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setObjectName("area-printers")
+        self.setObjectName("area-farm")
         self.setAccessibleName("Printers")
         self.bridge = bridge
         self._show_details = show_details
