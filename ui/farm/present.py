@@ -1,6 +1,6 @@
 """How a farm printer's status reads on its card: pure functions of the
 domain's ``PrinterStatus`` (``printers.interface``), no Qt, so that the
-delegate only paints and the tests can read the words."""
+renderer only draws and the tests can read the words."""
 
 from __future__ import annotations
 
