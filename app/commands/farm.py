@@ -9,6 +9,7 @@ on printing what they print), then the queue records how its jobs ended.
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import threading
@@ -43,11 +44,12 @@ def run(args: argparse.Namespace, services: Services) -> int:
             print("layerline: --max-heating must be at least 1", file=sys.stderr)
             return 2
         farm.queue.max_heating = args.max_heating
-    last: dict[str, tuple[str, str | None]] = {}
+    last: dict[str, tuple[str, str]] = {}
     guard = threading.Lock()
 
     def on_status(status: PrinterStatus) -> None:
-        key = (status.state.value, status.reason)
+        # "no sign of life for 12 s" grows every second: print it once.
+        key = (status.state.value, re.sub(r"\d+", "N", status.reason or ""))
         with guard:
             if last.get(status.name) == key:
                 return

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 PrinterFactory = Callable[["PrinterRecord"], Printer]
 
+MIN_GAP = 0.05  # seconds between two dispatch passes
+
 
 class Farm:
     """See the module docstring."""
@@ -56,6 +58,8 @@ class Farm:
         self._thread: threading.Thread | None = None
         self._guard = threading.Lock()
         self._dispatch = True
+        self._keys: dict[str, object] = {}
+        self._guard_keys = threading.Lock()
         self.supervisor.subscribe(self._on_status)
         self.queue.subscribe(self._wake.set)
 
@@ -93,7 +97,16 @@ class Farm:
     def dispatch_now(self) -> None:
         self._wake.set()
 
-    def _on_status(self, _status: PrinterStatus) -> None:
+    def _on_status(self, status: PrinterStatus) -> None:
+        """Wake the dispatcher when a printer's state or job changed (not on
+        every temperature reading: a hundred printers report many a second)."""
+        job = status.job
+        key = (status.state, status.reason is None, job and job.job_id, job and job.state,
+               status.warm)
+        with self._guard_keys:
+            if self._keys.get(status.name) == key:
+                return
+            self._keys[status.name] = key
         self._wake.set()
 
     def _run(self) -> None:
@@ -102,6 +115,10 @@ class Farm:
             self._wake.clear()
             if self._stop.is_set():
                 break
+            # At most one pass per MIN_GAP: a burst of changes makes one pass.
+            if self._stop.wait(MIN_GAP):
+                break
+            self._wake.clear()
             try:
                 if self._dispatch:
                     self.queue.dispatch(self.supervisor)
