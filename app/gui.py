@@ -206,7 +206,18 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
     area = PrintersArea(bridge)
     bridge.setParent(area)
     bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
-    window.set_area_page("printers", area)  # type: ignore[attr-defined]
+    # The farm's dashboard and queue wrap the printers' pages; built (and
+    # their modules imported) just after the first paint, off its path.
+    from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+    page = QWidget()
+    page.setObjectName("printers-page")
+    layout = QVBoxLayout(page)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(area)
+    window.set_area_page("printers", page)  # type: ignore[attr-defined]
+    window.painted.connect(  # type: ignore[attr-defined]
+        lambda: None if services.is_closed else layout.addWidget(_farm_area(services, area)))
     if services.paths.demo:
         def start_demo() -> None:
             conn = services.printers.start_virtual()
@@ -233,6 +244,54 @@ def _start_outbox(services: services_mod.Services) -> None:
             log.exception("the outbox could not be started")
 
     threading.Thread(target=run, name="outbox-start", daemon=True).start()
+
+
+def _farm_area(services: services_mod.Services, details: Any) -> Any:
+    """The farm dashboard and queue, with the serial printers' pages as its
+    Details tab.  The farm service (SQLAlchemy, the OctoPrint client) is built
+    and started on the database thread once the database is open, never on
+    the GUI thread nor before the first paint; the dashboard then follows it."""
+    from ui.bridges import GuiCaller
+    from ui.farm.area import FarmArea
+    from ui.farm.bridge import FarmBridge
+    from ui.farm.tray import TrayNotifier
+
+    bridge = FarmBridge(None)
+    bridge.failed.connect(lambda text: services.notifier.post(text, notify.Level.ERROR))
+    tray = TrayNotifier(lambda text, level: services.notifier.post(
+        text, notify.Level(level), source="farm"))
+    holder: dict[str, Any] = {}
+
+    def show_details(name: str) -> None:
+        names = details.model.names()
+        if name in names:
+            details.list.setCurrentIndex(details.model.index(names.index(name)))
+
+    def snapshot(name: str) -> bytes | None:  # on the dashboard's camera workers
+        farm = holder.get("farm")
+        data: bytes | None = None if farm is None else farm.supervisor.printer(name).snapshot()
+        return data
+
+    area = FarmArea(bridge, None, details=details, show_details=show_details,
+                    snapshot=snapshot, on_job_end=tray.notify)
+    bridge.setParent(area)
+    tray.setParent(area)
+    caller = GuiCaller(area)
+
+    def start() -> None:  # on the database thread
+        try:
+            farm = services.farm
+        except services_mod.ServicesClosedError:
+            return
+        holder["farm"] = farm
+        farm.start()
+        bridge.attach(farm.supervisor)
+        caller.call(lambda: area.set_queue(farm.queue, farm.supervisor))
+
+    services.database.on_ready(start)
+    services.register_cleanup("farm dashboard", lambda: (area.shutdown(), bridge.close(),
+                                                         tray.close()))
+    return area
 
 
 def _start_demo_marketplace(services: services_mod.Services) -> None:
