@@ -44,7 +44,10 @@ class JobState(enum.Enum):
 
     @property
     def ended(self) -> bool:
-        return self in ENDED
+        # Identity tests: hashing an enum member runs Python code, and the
+        # streaming loop asks this several times per wake-up.
+        return (self is JobState.COMPLETED or self is JobState.FAILED
+                or self is JobState.CANCELLED or self is JobState.INTERRUPTED)
 
 
 ENDED = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
