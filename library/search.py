@@ -29,10 +29,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from library.catalog import fold, term_mask
+from library.schema import SORT_INDEX_COLUMNS
 
 CAP = 4000
 SORTS = {"title": "title_sort", "added": "created_at", "size": "total_size",
          "triangles": "triangles", "printed": "print_count"}
+#: Each sort index's columns, then the rowid: ordering by exactly these needs
+#: no sort step after the index walk (see library.schema.SORT_INDEX_COLUMNS).
+_INDEX_ORDER = {col: (*SORT_INDEX_COLUMNS[col], "id") for col in SORTS.values()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +113,7 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
     direction = "DESC" if q.descending else "ASC"
     # Ties by the mask, then id: exactly the sort index's own order, so no
     # sorting step follows the index walk.
-    order = f"m.{col} {direction}, m.prefix_mask {direction}, m.id {direction}"
+    order = ", ".join(f"m.{c} {direction}" for c in _INDEX_ORDER[col])
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     where = _where(q.filters, params)
     terms = terms_of(q.text)
