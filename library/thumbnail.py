@@ -118,22 +118,32 @@ def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
         if len(sel) * kk * kk > budget:  # keep memory bounded on huge meshes
             sel = sel[: max(1, budget // (kk * kk))]
         budget -= len(sel) * kk * kk
+        # Barycentric weights are linear in the pixel's position: per
+        # triangle an offset and two slopes (in float64, where the large
+        # terms cancel), then two multiply-adds per candidate pixel.
+        sax, say, sbx, sby, scx, scy = (v[sel].astype(np.float64)
+                                        for v in (ax, ay, bx, by, cx, cy))
+        inv = 1.0 / area[sel].astype(np.float64)
+        ox = x0[sel] + 0.5
+        oy = y0[sel] + 0.5
+        a0, b0 = (sby - scy) * inv, (scx - sbx) * inv
+        a1, b1 = (scy - say) * inv, (sax - scx) * inv
+        k0 = a0 * ox + b0 * oy + (sbx * scy - sby * scx) * inv
+        k1 = a1 * ox + b1 * oy + (scx * say - scy * sax) * inv
         g = np.arange(kk, dtype=np.float32)
-        fx = (x0[sel, None] + np.tile(g, kk)[None, :]).astype(np.float32) + 0.5
-        fy = (y0[sel, None] + np.repeat(g, kk)[None, :]).astype(np.float32) + 0.5
-        inv = (1.0 / area[sel])[:, None]
-        w0 = ((bx[sel, None] - fx) * (cy[sel, None] - fy)
-              - (by[sel, None] - fy) * (cx[sel, None] - fx)) * inv
-        w1 = ((cx[sel, None] - fx) * (ay[sel, None] - fy)
-              - (cy[sel, None] - fy) * (ax[sel, None] - fx)) * inv
-        w2 = 1.0 - w0 - w1
+        gx, gy = np.tile(g, kk)[None, :], np.repeat(g, kk)[None, :]
+        f32 = np.float32
+        w0 = k0.astype(f32)[:, None] + a0.astype(f32)[:, None] * gx + b0.astype(f32)[:, None] * gy
+        w1 = k1.astype(f32)[:, None] + a1.astype(f32)[:, None] * gx + b1.astype(f32)[:, None] * gy
         eps = -1e-4
-        inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps) & (fx >= 0) & (fy >= 0) & (
-            fx < size) & (fy < size)
+        inside = (w0 >= eps) & (w1 >= eps) & (w0 + w1 <= 1.0 - eps)
         r, c = np.nonzero(inside)
         t = sel[r]
-        z = w0[r, c] * da[t] + w1[r, c] * db[t] + w2[r, c] * dc[t]
-        deposit(fx[r, c], fy[r, c], z.astype(np.float32), t.astype(np.int64))
+        u0, u1 = w0[r, c], w1[r, c]
+        z = u0 * da[t] + u1 * db[t] + (1.0 - u0 - u1) * dc[t]
+        fx = x0[t] + gx[0, c] + 0.5
+        fy = y0[t] + gy[0, c] + 0.5
+        deposit(fx, fy, z.astype(np.float32), t.astype(np.int64))
 
     img = np.zeros((size * size, 4), dtype=np.uint8)
     hit = np.flatnonzero(zbuf != np.iinfo(np.int64).max)
