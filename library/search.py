@@ -4,15 +4,19 @@ creators and file names, with filters and sorts, fast at a million models.
 Ranking FTS5 results costs about a microsecond per matching row, far too
 slow for a three-letter prefix that matches half a million models, so the
 search never ranks.  It asks FTS5 (prefix indexes for 1-3 letters) for at
-most ``CAP`` matching ids, unranked:
+most ``MID`` matching ids, unranked:
 
 * when the prefix is rare (at most ``CAP`` matches), those ids are filtered
   and sorted in SQL: cheap, there are few;
+* in between (up to ``MID`` matches), the sort index is walked and each
+  entry's rowid is tested against the matches: no row is read, no LIKE;
 * when it is common, the matches are dense, so walking ``lib_model`` in the
   order of the sort column's index and keeping rows whose ``search_text``
   has a word starting with each term finds a page after a few thousand rows.
 
-Either way the cost is bounded by ``CAP`` rows, not by the catalogue.
+Either way the cost is bounded by ``MID`` rows, not by the catalogue.  The
+sort indexes also carry the format, licence and print count (see
+``library.schema.SORT_INDEX_COLUMNS``), so filters cost no row reads either.
 Filters on format, licence and printed-or-not are also words of the index
 (``xfmtstl``, ``xlicccby40``, ``xprinted``; see
 :func:`library.catalog.facet_tokens`), so FTS5 intersects them with the
@@ -32,6 +36,9 @@ from library.catalog import fold, term_mask
 from library.schema import SORT_INDEX_COLUMNS
 
 CAP = 4000
+#: Up to this many matches, the walk of a sort index tests membership in
+#: the matches rather than the prefix mask and LIKE (reading rows).
+MID = 4 * CAP
 SORTS = {"title": "title_sort", "added": "created_at", "size": "total_size",
          "triangles": "triangles", "printed": "print_count"}
 #: Each sort index's columns, then the rowid: ordering by exactly these needs
@@ -117,15 +124,22 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
     params: dict[str, Any] = {"limit": limit, "offset": offset}
     where = _where(q.filters, params)
     terms = terms_of(q.text)
+    walk = False
     if terms:
         match = " AND ".join([f'"{t}"*' for t in terms] + _facets(q.filters))
         ids = [r[0] for r in conn.exec_driver_sql(
-            "SELECT rowid FROM lib_fts WHERE lib_fts MATCH ? LIMIT ?", (match, CAP + 1))]
+            "SELECT rowid FROM lib_fts WHERE lib_fts MATCH ? LIMIT ?", (match, MID + 1))]
         if len(ids) <= CAP:
             if not ids:
                 return []
             where.append("m.id IN (SELECT value FROM json_each(:ids))")
             params["ids"] = json.dumps(ids)
+        elif len(ids) <= MID:
+            # Neither rare nor dense: walk the sort index, testing each
+            # entry's rowid against the matches (no row read, no LIKE).
+            where.append("m.id IN (SELECT value FROM json_each(:ids))")
+            params["ids"] = json.dumps(ids)
+            walk = True
         else:
             for i, t in enumerate(terms):
                 # The mask test reads only the sort index; LIKE confirms.
@@ -134,7 +148,7 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
                 params[f"t{i}"] = f"% {t}%"
     # Dense matches: walk the sort column's index (the planner, seeing LIKE,
     # might otherwise sort every row).  Otherwise the planner chooses.
-    hint = f"INDEXED BY ix_lib_model_{col}" if "t0" in params else ""
+    hint = f"INDEXED BY ix_lib_model_{col}" if walk or "t0" in params else ""
     sql = (f"SELECT m.id FROM lib_model m {hint} "
            f"{'WHERE ' + ' AND '.join(where) if where else ''} "
            f"ORDER BY {order} LIMIT :limit OFFSET :offset")
