@@ -114,6 +114,13 @@ def terms_of(text: str) -> list[str]:
     return fold(text).split()[:6]
 
 
+def _estimate(conn: Connection, first: list[int]) -> float:
+    """How many rows match in all, judged from the first matches (FTS5
+    returns them by rowid): they took up ``first[-1]`` of the rowids."""
+    top = conn.exec_driver_sql("SELECT max(id) FROM lib_model").scalar() or 0
+    return len(first) * max(int(top), first[-1]) / max(first[-1], 1)
+
+
 def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> list[int]:
     """Model ids matching ``q``, in its order, one page."""
     col = SORTS.get(q.sort, "title_sort")
@@ -128,15 +135,17 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
     if terms:
         match = " AND ".join([f'"{t}"*' for t in terms] + _facets(q.filters))
         ids = [r[0] for r in conn.exec_driver_sql(
-            "SELECT rowid FROM lib_fts WHERE lib_fts MATCH ? LIMIT ?", (match, MID + 1))]
+            "SELECT rowid FROM lib_fts WHERE lib_fts MATCH ? LIMIT ?", (match, CAP + 1))]
         if len(ids) <= CAP:
             if not ids:
                 return []
             where.append("m.id IN (SELECT value FROM json_each(:ids))")
             params["ids"] = json.dumps(ids)
-        elif len(ids) <= MID:
+        elif _estimate(conn, ids) <= MID:
             # Neither rare nor dense: walk the sort index, testing each
             # entry's rowid against the matches (no row read, no LIKE).
+            ids = [r[0] for r in conn.exec_driver_sql(
+                "SELECT rowid FROM lib_fts WHERE lib_fts MATCH ? LIMIT ?", (match, MID + 1))]
             where.append("m.id IN (SELECT value FROM json_each(:ids))")
             params["ids"] = json.dumps(ids)
             walk = True
