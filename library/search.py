@@ -114,11 +114,18 @@ def terms_of(text: str) -> list[str]:
     return fold(text).split()[:6]
 
 
-def _estimate(conn: Connection, first: list[int]) -> float:
-    """How many rows match in all, judged from the first matches (FTS5
-    returns them by rowid): they took up ``first[-1]`` of the rowids."""
-    top = conn.exec_driver_sql("SELECT max(id) FROM lib_model").scalar() or 0
-    return len(first) * max(int(top), first[-1]) / max(first[-1], 1)
+def _middle(conn: Connection, first: list[int]) -> bool:
+    """Whether gathering every match beats walking with the mask and LIKE.
+
+    The matches in all are estimated from the first ones (FTS5 returns them
+    by rowid: they took up ``first[-1]`` of the rowids).  Gathering costs
+    about one step per match; the masked walk reads about ``100 * rows /
+    matches`` index entries for a page, each dearer (a row read and a LIKE).
+    """
+    top = max(int(conn.exec_driver_sql("SELECT max(id) FROM lib_model").scalar() or 0),
+              first[-1])
+    matches = len(first) * top / max(first[-1], 1)
+    return matches <= MID and matches * matches <= 200 * top
 
 
 def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> list[int]:
@@ -141,7 +148,7 @@ def search(conn: Connection, q: Query, limit: int = 200, offset: int = 0) -> lis
                 return []
             where.append("m.id IN (SELECT value FROM json_each(:ids))")
             params["ids"] = json.dumps(ids)
-        elif _estimate(conn, ids) <= MID:
+        elif _middle(conn, ids):
             # Neither rare nor dense: walk the sort index, testing each
             # entry's rowid against the matches (no row read, no LIKE).
             ids = [r[0] for r in conn.exec_driver_sql(
