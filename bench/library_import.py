@@ -31,8 +31,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -92,6 +94,11 @@ def layerline_import(folder: Path, base: Path) -> float:
 
     base.mkdir(parents=True, exist_ok=True)
     engine = make_engine(base / "lib.db")
+
+    @sa.event.listens_for(engine, "connect")
+    def _as_the_app(dbapi: Any, _rec: object) -> None:
+        dbapi.execute("PRAGMA synchronous=NORMAL")  # as app/db.py opens it
+
     schema.create_all(engine)
     imp = Importer(engine, Store(base / "store"), workers=2)
     t0 = time.perf_counter()

@@ -45,7 +45,7 @@ from printers.virtual import VirtualPrinter  # noqa: E402
 
 #: Loopback only: never through a proxy from the environment.
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-OCTO_VENV = ROOT / ".cache" / "octoprint-venv"
+OCTO_VENV = Path(os.environ.get("LAYERLINE_OCTOPRINT_VENV", ROOT / ".cache" / "octoprint-venv"))
 LATENCY = 0.001
 COMMAND_TIME = 50e-6
 LOST_OK_MOVE = 5000

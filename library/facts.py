@@ -39,12 +39,20 @@ class MeshFacts:
 
 def weld(mesh: Mesh) -> tuple[I64, int]:
     """Faces ``(n, 3)`` indexing unique vertices, and the number of them."""
-    flat = np.ascontiguousarray(mesh.triangles.reshape(-1, 3))
+    indexed = (mesh.vertices is not None and mesh.faces is not None
+               and len(mesh.vertices) < 3 * mesh.count)
+    # An indexed mesh (3MF, OBJ) welds its vertex list, a few times shorter
+    # than the triangles' corners (the sort is most of the cost).
+    points = mesh.vertices if indexed else mesh.triangles.reshape(-1, 3)
+    flat = np.ascontiguousarray(points, dtype=np.float32)
     flat = flat + np.float32(0.0)  # -0.0 and 0.0 weld together
     bits = flat.view(np.uint32).astype(np.uint64)
     key = (bits[:, 0] * np.uint64(0x9E3779B97F4A7C15)) ^ (
         bits[:, 1] * np.uint64(0xC2B2AE3D27D4EB4F)) ^ (bits[:, 2] * np.uint64(0x165667B19E3779F9))
     uniq, inverse = np.unique(key, return_inverse=True)
+    if indexed:
+        assert mesh.faces is not None
+        return inverse.reshape(-1)[mesh.faces].astype(np.int64), len(uniq)
     return inverse.reshape(-1, 3).astype(np.int64), len(uniq)
 
 

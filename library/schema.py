@@ -25,6 +25,15 @@ lib_blob = sa.Table(
     sa.Column("stored_at", sa.Float(), nullable=False),
 )
 
+#: The sort indexes: the sort column, the prefix mask, then the columns of
+#: the common filters, so that a search walking one tests the mask and the
+#: filters on the index alone and reads only the rows that pass them.
+SORT_INDEX_COLUMNS: dict[str, tuple[str, ...]] = {
+    col: (col, "prefix_mask", "primary_format", "licence",
+          *(() if col == "print_count" else ("print_count",)))
+    for col in ("title_sort", "created_at", "total_size", "triangles", "print_count")
+}
+
 lib_model = sa.Table(
     "lib_model", metadata,
     sa.Column("id", sa.Integer(), primary_key=True),
@@ -56,8 +65,7 @@ lib_model = sa.Table(
     # library.catalog.prefix_mask): each sort index carries it, so a search
     # walking a sort index skips non-matching rows without reading them.
     sa.Column("prefix_mask", sa.BigInteger(), nullable=False, server_default="0"),
-    *(sa.Index(f"ix_lib_model_{col}", col, "prefix_mask")
-      for col in ("title_sort", "created_at", "total_size", "triangles", "print_count")),
+    *(sa.Index(f"ix_lib_model_{col}", *cols) for col, cols in SORT_INDEX_COLUMNS.items()),
 )
 
 lib_version = sa.Table(

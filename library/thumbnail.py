@@ -41,97 +41,123 @@ def render(mesh: Mesh, size: int = SIZE) -> npt.NDArray[np.uint8]:
 
 
 def _render(mesh: Mesh, size: int) -> npt.NDArray[np.uint8]:
-    tris = mesh.triangles.reshape(-1, 3).astype(np.float32)
+    verts = mesh.triangles.reshape(-1, 3)
+    if verts.dtype != np.float32:
+        verts = verts.astype(np.float32)
     rot = _view_matrix().astype(np.float32)
-    p = tris @ rot.T                       # x right, y depth (away), z up
-    # Column by column: numpy reduces an (n, 3) array over axis 0 slowly.
-    cols = [np.ascontiguousarray(p[:, i]) for i in range(3)]
-    lo = np.array([c.min() for c in cols])
-    hi = np.array([c.max() for c in cols])
-    span = float(max(hi[0] - lo[0], hi[2] - lo[2], 1e-9))
+    # Screen x, depth and screen z, each a contiguous column (x right, depth
+    # away from the viewer, z up), vertex by vertex.
+    px, dz, pz = (verts @ np.ascontiguousarray(rot[i]) for i in range(3))
+    xlo, xhi, zlo, zhi = float(px.min()), float(px.max()), float(pz.min()), float(pz.max())
+    span = max(xhi - xlo, zhi - zlo, 1e-9)
     margin = 0.06 * size
     scale = (size - 2 * margin) / span
-    sx = (cols[0] - (lo[0] + hi[0]) / 2) * scale + size / 2
-    sy = size / 2 - (cols[2] - (lo[2] + hi[2]) / 2) * scale
-    depth = cols[1]
-    sx, sy, depth = sx.reshape(-1, 3), sy.reshape(-1, 3), depth.reshape(-1, 3)
-
-    t = tris.reshape(-1, 3, 3)
-    n = np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0]) @ rot.T
-    norm = np.linalg.norm(n, axis=1)
-    n = n / np.maximum(norm, 1e-20)[:, None]
-    light = np.array([-0.4, -0.8, 0.45], dtype=np.float32)
-    light /= np.linalg.norm(light)
-    shade = 0.28 + 0.72 * np.abs(n @ light)
-    rgb = np.clip(shade[:, None] * _BASE[None, :] * 255, 0, 255).astype(np.uint8)
-
-    ax, ay, bx, by, cx, cy = sx[:, 0], sy[:, 0], sx[:, 1], sy[:, 1], sx[:, 2], sy[:, 2]
+    np.multiply(px, scale, out=px)
+    px += np.float32(size / 2 - (xlo + xhi) / 2 * scale)
+    np.multiply(pz, -scale, out=pz)                      # screen y points down
+    pz += np.float32(size / 2 + (zlo + zhi) / 2 * scale)
+    # Corner-major (3, n): each corner's coordinates contiguous.
+    sx = px.reshape(-1, 3).T
+    sy = pz.reshape(-1, 3).T
+    ax, bx, cx = sx
+    ay, by, cy = sy
     area = (bx - ax) * (cy - ay) - (by - ay) * (cx - ax)
-    # Screen y points down, so front faces (counter-clockwise in the model)
-    # have a negative signed area here; back faces are culled.
-    front = area < -1e-12
-    # (Reductions over an axis of length 3 are slow in numpy: pair them.)
-    x0 = np.floor(np.minimum(np.minimum(ax, bx), cx)).astype(np.int32)
-    y0 = np.floor(np.minimum(np.minimum(ay, by), cy)).astype(np.int32)
+    # Front faces (counter-clockwise in the model) have a negative signed
+    # area on screen; back faces are culled before any other work.
+    front = np.flatnonzero(area < -1e-12)
+    if not len(front):
+        return np.zeros((size, size, 4), dtype=np.uint8)
+    ax, bx, cx = (c[front] for c in sx)
+    ay, by, cy = (c[front] for c in sy)
+    d3 = dz.reshape(-1, 3)[front]
+    da, db, dc = d3[:, 0].copy(), d3[:, 1].copy(), d3[:, 2].copy()
+    area = area[front]
+    zmin, zmax = float(dz.min()), float(dz.max())
+    zscale = np.float32((2**30 - 1) / max(zmax - zmin, 1e-9))
+
+    x0 = np.minimum(np.minimum(ax, bx), cx).astype(np.int32)   # >= 0: floor
+    y0 = np.minimum(np.minimum(ay, by), cy).astype(np.int32)
     extent = np.maximum(
-        np.ceil(np.maximum(np.maximum(ax, bx), cx)).astype(np.int32) - x0,
-        np.ceil(np.maximum(np.maximum(ay, by), cy)).astype(np.int32) - y0) + 1
-    zmin, zmax = float(depth.min()), float(depth.max())
-    zscale = (2**30 - 1) / max(zmax - zmin, 1e-9)
+        np.maximum(np.maximum(ax, bx), cx).astype(np.int32) - x0,
+        np.maximum(np.maximum(ay, by), cy).astype(np.int32) - y0) + 1
 
     zbuf = np.full(size * size, np.iinfo(np.int64).max, dtype=np.int64)
+    last = size - 1
 
-    def deposit(pix: npt.NDArray[np.int64], z: npt.NDArray[np.float32],
-                tri: npt.NDArray[np.int64]) -> None:
+    def deposit(fx: npt.NDArray[np.float32], fy: npt.NDArray[np.float32],
+                z: npt.NDArray[np.float32], tri: npt.NDArray[np.int64]) -> None:
+        pix = (np.clip(fy.astype(np.int64), 0, last) * size
+               + np.clip(fx.astype(np.int64), 0, last))
         key = (((z - zmin) * zscale).astype(np.int64) << 32) | tri
         np.minimum.at(zbuf, pix, key)
 
-    # Triangles of at most 3 pixels: fragments at the centroid and the three
-    # corners (no per-pixel tests; dense meshes are mostly such triangles).
-    tiny = np.flatnonzero(front & (extent <= 3))
+    # Triangles of at most 2 pixels (dense meshes are mostly such): one
+    # fragment at the centroid and one at each corner, no per-pixel tests.
+    small = extent <= 2
+    tiny = np.flatnonzero(small)
     if len(tiny):
-        tid = tiny.astype(np.int64)
-        pts = [((ax + bx + cx) / 3, (ay + by + cy) / 3,
-                (depth[:, 0] + depth[:, 1] + depth[:, 2]) / 3),
-               (ax, ay, depth[:, 0]), (bx, by, depth[:, 1]), (cx, cy, depth[:, 2])]
-        for px_all, py_all, dz_all in pts:
-            px = np.clip(px_all[tiny], 0, size - 1).astype(np.int64)
-            py = np.clip(py_all[tiny], 0, size - 1).astype(np.int64)
-            deposit(py * size + px, dz_all[tiny], tid)
+        tax, tbx, tcx = ax[tiny], bx[tiny], cx[tiny]
+        tay, tby, tcy = ay[tiny], by[tiny], cy[tiny]
+        tda, tdb, tdc = da[tiny], db[tiny], dc[tiny]
+        third = np.float32(1 / 3)
+        deposit(np.concatenate(((tax + tbx + tcx) * third, tax, tbx, tcx)),
+                np.concatenate(((tay + tby + tcy) * third, tay, tby, tcy)),
+                np.concatenate(((tda + tdb + tdc) * third, tda, tdb, tdc)),
+                np.tile(tiny.astype(np.int64), 4))
     budget = _MAX_FRAGMENTS
-    prev = 3
+    prev = 2
+    rest = np.flatnonzero(~small)
+    ext_rest = extent[rest]
     for kk in _BUCKETS:
-        if budget <= 0 or prev >= 2 * size:
+        if budget <= 0 or prev >= 2 * size or not len(rest):
             break
-        sel = np.flatnonzero(front & (extent <= kk) & (extent > prev))
+        sel = rest[(ext_rest <= kk) & (ext_rest > prev)]
         prev = kk
         if not len(sel):
             continue
         if len(sel) * kk * kk > budget:  # keep memory bounded on huge meshes
             sel = sel[: max(1, budget // (kk * kk))]
         budget -= len(sel) * kk * kk
+        # Barycentric weights are linear in the pixel's position: per
+        # triangle an offset and two slopes (in float64, where the large
+        # terms cancel), then two multiply-adds per candidate pixel.
+        sax, say, sbx, sby, scx, scy = (v[sel].astype(np.float64)
+                                        for v in (ax, ay, bx, by, cx, cy))
+        inv = 1.0 / area[sel].astype(np.float64)
+        ox = x0[sel] + 0.5
+        oy = y0[sel] + 0.5
+        a0, b0 = (sby - scy) * inv, (scx - sbx) * inv
+        a1, b1 = (scy - say) * inv, (sax - scx) * inv
+        k0 = a0 * ox + b0 * oy + (sbx * scy - sby * scx) * inv
+        k1 = a1 * ox + b1 * oy + (scx * say - scy * sax) * inv
         g = np.arange(kk, dtype=np.float32)
-        fx = (x0[sel, None] + np.tile(g, kk)[None, :]).astype(np.float32) + 0.5
-        fy = (y0[sel, None] + np.repeat(g, kk)[None, :]).astype(np.float32) + 0.5
-        inv = (1.0 / area[sel])[:, None]
-        w0 = ((bx[sel, None] - fx) * (cy[sel, None] - fy)
-              - (by[sel, None] - fy) * (cx[sel, None] - fx)) * inv
-        w1 = ((cx[sel, None] - fx) * (ay[sel, None] - fy)
-              - (cy[sel, None] - fy) * (ax[sel, None] - fx)) * inv
-        w2 = 1.0 - w0 - w1
+        gx, gy = np.tile(g, kk)[None, :], np.repeat(g, kk)[None, :]
+        f32 = np.float32
+        w0 = k0.astype(f32)[:, None] + a0.astype(f32)[:, None] * gx + b0.astype(f32)[:, None] * gy
+        w1 = k1.astype(f32)[:, None] + a1.astype(f32)[:, None] * gx + b1.astype(f32)[:, None] * gy
         eps = -1e-4
-        inside = (w0 >= eps) & (w1 >= eps) & (w2 >= eps) & (fx >= 0) & (fy >= 0) & (
-            fx < size) & (fy < size)
+        inside = (w0 >= eps) & (w1 >= eps) & (w0 + w1 <= 1.0 - eps)
         r, c = np.nonzero(inside)
-        z = (w0[r, c] * depth[sel[r], 0] + w1[r, c] * depth[sel[r], 1]
-             + w2[r, c] * depth[sel[r], 2])
-        pix = fy[r, c].astype(np.int64) * size + fx[r, c].astype(np.int64)
-        deposit(pix, z.astype(np.float32), sel[r].astype(np.int64))
+        t = sel[r]
+        u0, u1 = w0[r, c], w1[r, c]
+        z = u0 * da[t] + u1 * db[t] + (1.0 - u0 - u1) * dc[t]
+        fx = x0[t] + gx[0, c] + 0.5
+        fy = y0[t] + gy[0, c] + 0.5
+        deposit(fx, fy, z.astype(np.float32), t.astype(np.int64))
 
     img = np.zeros((size * size, 4), dtype=np.uint8)
-    hit = zbuf != np.iinfo(np.int64).max
-    tri = zbuf[hit] & 0xFFFFFFFF
-    img[hit, :3] = rgb[tri]
+    hit = np.flatnonzero(zbuf != np.iinfo(np.int64).max)
+    # Shade only the triangles that are seen (at most one per pixel).
+    seen, where = np.unique(zbuf[hit] & 0xFFFFFFFF, return_inverse=True)
+    tri = front[seen]
+    v = verts.reshape(-1, 3, 3)[tri] @ rot.T
+    n = np.cross(v[:, 1] - v[:, 0], v[:, 2] - v[:, 0])
+    n /= np.maximum(np.linalg.norm(n, axis=1), 1e-20)[:, None]
+    light = np.array([-0.4, -0.8, 0.45], dtype=np.float32)
+    light /= np.linalg.norm(light)
+    shade = 0.28 + 0.72 * np.abs(n @ light)
+    rgb = np.clip(shade[:, None] * _BASE[None, :] * 255, 0, 255).astype(np.uint8)
+    img[hit, :3] = rgb[where]
     img[hit, 3] = 255
     return img.reshape(size, size, 4)
 

@@ -319,12 +319,9 @@ class PrinterConnection:
     def _step(self, proto: p.MarlinProtocol) -> None:
         port = self._port
         assert port is not None
-        while True:
-            try:
-                fn = self._inbox.get_nowait()
-            except queue.Empty:
-                break
-            fn(proto)
+        inbox = self._inbox
+        while not inbox.empty():  # only this thread takes from the inbox
+            inbox.get_nowait()(proto)
         job = self._job
         if job is not None and not job.state.ended:
             job.feed(proto)
@@ -357,9 +354,9 @@ class PrinterConnection:
 
     def _on_event(self, event: p.Event, proto: p.MarlinProtocol) -> None:
         job = self._job
-        if job is not None and not job.state.ended:
-            job.on_event(event, proto)
-        if isinstance(event, p.Acked):
+        if job is not None:
+            job.on_event(event, proto)  # an ended job ignores it
+        if type(event) is p.Acked:
             return
         if isinstance(event, p.Temperatures):
             self._on_temperatures(event)

@@ -47,9 +47,21 @@ def strip_line(raw: str) -> str:
     return line.strip()
 
 
+_CODES: dict[str, str] = {}
+
+
 def code_of(command: str) -> str:
     """The command word (``G1``, ``M109``), upper case; ``""`` if none."""
     word = command.split(None, 1)[0] if command else ""
+    code = _CODES.get(word)
+    if code is None:
+        code = _code_of_word(word)
+        if len(_CODES) < 4096:  # a file has few distinct command words
+            _CODES[word] = code
+    return code
+
+
+def _code_of_word(word: str) -> str:
     word = word.upper()
     if len(word) >= 2 and word[0] in "GMT" and word[1:].replace(".", "").isdigit():
         # G01 -> G1

@@ -45,7 +45,10 @@ class JobState(enum.Enum):
 
     @property
     def ended(self) -> bool:
-        return self in ENDED
+        # Identity tests: hashing an enum member runs Python code, and the
+        # streaming loop asks this several times per wake-up.
+        return (self is JobState.COMPLETED or self is JobState.FAILED
+                or self is JobState.CANCELLED or self is JobState.INTERRUPTED)
 
 
 ENDED = frozenset({JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED,
@@ -192,6 +195,10 @@ class PrintJob:
     _drain_then: str | None = None  # "pause" | "cancel": once the window is empty
     _slicer_eta: float | None = None
     _slicer_eta_at: float = 0.0
+    #: Resumed from a wait for the user: a "paused for user" keep-alive the
+    #: firmware sent before it read M108 may still arrive; it is stale until
+    #: the next ok (the waiting command's own) shows the firmware went on.
+    _user_wait_resumed: bool = False
 
     # -- driven by the I/O thread ------------------------------------------------
     def start(self, proto: MarlinProtocol, now_wall: float | None = None) -> None:
@@ -228,6 +235,8 @@ class PrintJob:
     def on_event(self, event: Event, proto: MarlinProtocol) -> None:
         if self.state.ended:
             return
+        if isinstance(event, Acked):
+            self._user_wait_resumed = False
         if isinstance(event, Acked) and isinstance(event.tag, int):
             self.confirmed = max(self.confirmed, event.tag + 1)
             if self.state is JobState.HEATING and event.command[:1] == "M" and gcode.code_of(
@@ -245,6 +254,8 @@ class PrintJob:
                 if left is not None:
                     self._slicer_eta, self._slicer_eta_at = left, time.monotonic()
         elif isinstance(event, WaitingForUser):
+            if self._user_wait_resumed:
+                return  # sent before the firmware read our M108
             if self.state in (JobState.PRINTING, JobState.HEATING):
                 self.waiting_for_user = True
                 self.state = JobState.PAUSED
@@ -269,6 +280,7 @@ class PrintJob:
         if self.waiting_for_user:
             proto.send_now("M108")  # the firmware's emergency parser continues M0/M600
             self.waiting_for_user = False
+            self._user_wait_resumed = True
         else:
             for cmd in self.job_gcode.resume:
                 proto.enqueue(cmd)

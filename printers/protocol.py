@@ -33,6 +33,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from printers import gcode
+from printers.config import ProtocolConfig
 from printers.events import (
     Acked,
     Action,
@@ -64,6 +65,8 @@ log = logging.getLogger(__name__)
 PROBE_TAG = "probe"
 _FIRMWARE_TAG = "firmware-report"
 _INTERNAL_TAGS = (PROBE_TAG, _FIRMWARE_TAG)
+_PLAIN_OK = gcode.Ok(None, None, None, False)
+_PLAIN_OKS = frozenset({b"ok", b"ok\r"})
 
 
 class LinkState(enum.Enum):
@@ -71,39 +74,6 @@ class LinkState(enum.Enum):
     CONNECTING = "connecting"
     OPERATIONAL = "operational"
     HALTED = "halted"
-
-
-@dataclass(frozen=True, slots=True)
-class ProtocolConfig:
-    """Knobs of the host protocol.  The defaults suit a stock Marlin."""
-
-    rx_buffer_size: int = 128
-    command_slots: int = 4
-    ok_timeout: float = 1.0
-    long_command_timeout: float = 30.0
-    hello_timeout: float = 2.0
-    hello_attempts: int = 5
-    max_probes: int = 10
-    history_size: int = 4096
-    max_resends: int = 10
-    temperature_interval: float = 1.0
-    autoreport: bool = True
-    #: Send only when this many command slots are free (or the window is
-    #: empty): fewer, larger writes for nearly the same throughput.
-    min_batch: int = 2
-    #: While streaming, a numbered M105 goes out this often: its ``ok T:``
-    #: reply re-synchronises the count of lines in flight, so a lost ``ok``
-    #: costs at most this long of a smaller window.
-    sync_interval: float = 0.5
-    #: After a resend request taken for a stale copy, probe this soon if
-    #: nothing moves (it may have been about a corrupted new copy after all).
-    stale_probe_delay: float = 0.05
-
-    def __post_init__(self) -> None:
-        if self.rx_buffer_size < 16:
-            raise ValueError("rx_buffer_size must be at least 16 bytes")
-        if self.command_slots < 1:
-            raise ValueError("command_slots must be at least 1")
 
 
 @dataclass(slots=True)
@@ -128,7 +98,7 @@ class MarlinProtocol:
         self.stats = {"sent": 0, "resent": 0, "resend_requests": 0, "probes": 0,
                       "duplicate_oks": 0, "garbage": 0}
         self._rx = bytearray()
-        self._out = bytearray()
+        self._out: list[bytes] = []
         self._urgent = bytearray()
         self._pending: deque[tuple[str, object]] = deque()
         self._history: dict[int, _Line] = {}
@@ -154,6 +124,9 @@ class MarlinProtocol:
         self._stale: deque[int] = deque()
         self._last_sync = 0.0
         self._quick_probe_at: float | None = None
+        # The head of the queue, framed (a line that does not fit yet is
+        # looked at again on every wake-up: frame it once).
+        self._framed: tuple[tuple[str, object], _Line] | None = None
 
     # -- public API -------------------------------------------------------
     def connect(self, now: float) -> None:
@@ -220,9 +193,12 @@ class MarlinProtocol:
         """The bytes to write now (urgent ones first); fills the window."""
         if self.state is LinkState.OPERATIONAL:
             self._fill(now)
-        data = bytes(self._urgent + self._out)
-        self._urgent.clear()
-        self._out.clear()
+        if not self._out and not self._urgent:
+            return b""
+        data = b"".join(self._out)
+        self._out = []
+        if self._urgent:
+            data, self._urgent = bytes(self._urgent) + data, bytearray()
         return data
 
     def receive(self, data: bytes, now: float) -> list[Event]:
@@ -235,6 +211,13 @@ class MarlinProtocol:
                 break
             raw = bytes(self._rx[:nl])
             del self._rx[: nl + 1]
+            if raw in _PLAIN_OKS and self._error_prefix is None:
+                # The reply to nearly every line: skip the general parser.
+                if self._swallow_ok:
+                    self._swallow_ok = False
+                else:
+                    self._on_ok(_PLAIN_OK, "ok", now, events)
+                continue
             self._handle_raw(raw, now, events)
         if len(self._rx) > 4096:  # a flood without newlines: drop it
             events.append(Garbage(bytes(self._rx[:64])))
@@ -254,12 +237,13 @@ class MarlinProtocol:
             return events
         if self.state is not LinkState.OPERATIONAL:
             return events
-        if self._in_flight:
+        waited = now - self._last_progress
+        quick = self._quick_probe_at is not None and now >= self._quick_probe_at
+        if self._in_flight and (quick or waited >= min(self.config.ok_timeout,
+                                                       self.config.long_command_timeout)):
             long_running = any(line.code in gcode.LONG_RUNNING for line in self._in_flight)
             timeout = (self.config.long_command_timeout if long_running
                        else self.config.ok_timeout)
-            waited = now - self._last_progress
-            quick = self._quick_probe_at is not None and now >= self._quick_probe_at
             if waited >= timeout or quick:
                 self._quick_probe_at = None
                 if self._probes >= self.config.max_probes:
@@ -268,8 +252,8 @@ class MarlinProtocol:
                     return events
                 self._probe(now)
                 events.append(ProbeSent(waited))
-        if (self._in_flight and self.pending and now - self._last_sync >= self.config.sync_interval
-                and not any(line.code == "M105" for line in self._in_flight)):
+        if (now - self._last_sync >= self.config.sync_interval and self._in_flight
+                and self.pending and not any(line.code == "M105" for line in self._in_flight)):
             self._last_sync = now
             self.enqueue_front("M105")
         if not self.autoreporting and now - self._last_poll >= self.config.temperature_interval:
@@ -307,7 +291,7 @@ class MarlinProtocol:
         hello = _Line(0, "M110 N0", gcode.frame(0, "M110 N0"), None, "M110")
         self._in_flight.append(hello)
         self._in_flight_bytes = len(hello.data)
-        self._out += hello.data
+        self._out.append(hello.data)
         self._hello_sent = now
         self._last_progress = now
         self._hellos += 1
@@ -319,13 +303,20 @@ class MarlinProtocol:
             return self._history.get(self._send_pos)
         if not self._pending:
             return None
-        command, tag = self._pending[0]
+        head = self._pending[0]
         number = self._next_number
-        return _Line(number, command, gcode.frame(number, command), tag, gcode.code_of(command))
+        framed = self._framed
+        if framed is not None and framed[0] is head and framed[1].number == number:
+            return framed[1]
+        command, tag = head
+        line = _Line(number, command, gcode.frame(number, command), tag, gcode.code_of(command))
+        self._framed = (head, line)
+        return line
 
     def _transmit(self, line: _Line) -> None:
         if line.number == self._next_number:  # a new line: number it for good
             self._pending.popleft()
+            self._framed = None
             self._history[line.number] = line
             self._next_number += 1
             self._history.pop(line.number - self.config.history_size, None)
@@ -336,7 +327,7 @@ class MarlinProtocol:
         self._send_pos += 1
         self._in_flight.append(line)
         self._in_flight_bytes += len(line.data)
-        self._out += line.data
+        self._out.append(line.data)
         self.stats["sent"] += 1
 
     def _fits(self, line: _Line) -> bool:

@@ -60,6 +60,13 @@ class SerialPort:
         # hot path uses its file descriptor directly: far less CPU per line.
         self._fd: int | None = getattr(self._serial, "fd", None)
         self._wake_r, self._wake_w = os.pipe() if self._fd is not None else (-1, -1)
+        self._poll: select.poll | None = None
+        if self._fd is not None:
+            # One poll object, registered once: cheaper per wake-up than select().
+            self._poll = select.poll()
+            self._poll.register(self._fd, select.POLLIN)
+            self._poll.register(self._wake_r, select.POLLIN)
+        self._timeout_ms = max(1, round(read_timeout * 1000))
 
     def _lost(self, exc: object) -> PrinterDisconnectedError:
         return PrinterDisconnectedError(f"lost the connection to {self.device}: {exc}")
@@ -67,17 +74,21 @@ class SerialPort:
     def read(self) -> bytes:
         """What has arrived, waiting up to the read timeout for the first byte."""
         fd = self._fd
-        if fd is None:
+        poll = self._poll
+        if fd is None or poll is None:
             try:
                 data: bytes = self._serial.read(max(1, self._serial.in_waiting))
                 return data
             except (serial.SerialException, OSError, TypeError) as exc:
                 raise self._lost(exc) from exc
         try:
-            ready, _, _ = select.select([fd, self._wake_r], [], [], self._timeout)
-            if self._wake_r in ready:
-                os.read(self._wake_r, 512)
-            if fd not in ready:
+            readable = False
+            for ready, _mask in poll.poll(self._timeout_ms):
+                if ready == fd:
+                    readable = True  # data, or a hang-up that the read reports
+                else:
+                    os.read(self._wake_r, 512)
+            if not readable:
                 return b""
             chunk = os.read(fd, 65536)
         except BlockingIOError:

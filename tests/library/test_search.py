@@ -64,9 +64,11 @@ def test_common_prefix_takes_the_dense_path_with_the_same_answer(engine: Engine,
         for i in range(60):
             _add(c, f"Widget {i:03}", licence="MIT" if i % 3 == 0 else "")
     rare = _s(engine, Query("wid", filters=Filters(licence="MIT")))
-    monkeypatch.setattr(search, "CAP", 10)   # now "wid" counts as common
+    monkeypatch.setattr(search, "CAP", 10)   # "wid" is neither rare nor dense
+    middle = _s(engine, Query("wid", filters=Filters(licence="MIT")))
+    monkeypatch.setattr(search, "MID", 10)   # now "wid" counts as common
     dense = _s(engine, Query("wid", filters=Filters(licence="MIT")))
-    assert rare == dense and len(rare) == 20
+    assert rare == middle == dense and len(rare) == 20
     with engine.connect() as c:
         page2 = search.search(c, Query("wid", filters=Filters(licence="MIT")), 5, 5)
     assert page2 == dense[5:10]

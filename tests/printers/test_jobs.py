@@ -97,6 +97,13 @@ def test_user_waits_pause_and_resume_with_m108(tmp_path: Path) -> None:
     assert job.state is JobState.PAUSED and job.waiting_for_user
     job.resume(proto)
     assert proto.outgoing(0.0).startswith(b"M108\n")
+    # A keep-alive sent before the firmware read M108 arrives late: stale.
+    job.on_event(WaitingForUser("paused for user"), proto)
+    assert job.state is JobState.PRINTING and not job.waiting_for_user
+    # Once the waiting command's ok is in, a new wait is a real one.
+    job.on_event(Acked(1, 2, "M600"), proto)
+    job.on_event(WaitingForUser("paused for user"), proto)
+    assert job.state is JobState.PAUSED and job.waiting_for_user
 
 
 def test_m73_remaining_time_is_the_eta(tmp_path: Path) -> None:
