@@ -2,8 +2,8 @@
 (format, licence, print count) after the prefix mask, so that a filtered
 type-ahead search walking a sort index tests the filters on the index alone.
 
-Revision ID: 0005_library_search_indexes
-Revises: 0004_reviews
+Revision ID: 0006_library_search_indexes
+Revises: 0005_farm
 Create Date: 2026-11-23
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005_library_search_indexes"
-down_revision = "0004_reviews"
+revision = "0006_library_search_indexes"
+down_revision = "0005_farm"
 branch_labels = None
 depends_on = None
 
