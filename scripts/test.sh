@@ -27,6 +27,11 @@ step "mypy --strict (domain packages)"
 step "import-linter (layering contracts)"
 .venv/bin/lint-imports --no-cache || status=1
 
+# --- Desktop integration files (packaging/) ----------------------------------
+step "desktop-file-validate and appstreamcli validate (packaging/)"
+desktop-file-validate packaging/io.github.layerline.Layerline.desktop || status=1
+appstreamcli validate --no-net packaging/io.github.layerline.Layerline.metainfo.xml || status=1
+
 run_pytest() {
     # pytest exits 5 when it collected no tests: treat that as a failure.
     local rc=0
