@@ -59,6 +59,15 @@ LAYERLINE_BLOCK_QT=1 run_pytest $py -m pytest -p no:pytest-qt -p no:cacheprovide
 step "app and UI tests (offscreen Qt)"
 QT_QPA_PLATFORM=offscreen run_pytest $py -m pytest -p no:cacheprovider tests/app tests/ui
 
+# --- The desktop bundle (opt-in: LAYERLINE_TEST_BUNDLE=1) ---------------------
+# PyInstaller build + smoke test of the frozen app: about 6 minutes on the
+# loaded 2-core machine (1m20s of CPU), too long for every run; see
+# packaging/README.md.
+if [ "${LAYERLINE_TEST_BUNDLE:-0}" = 1 ]; then
+    step "desktop bundle: packaging/build.sh and packaging/smoke.sh"
+    { bash packaging/build.sh --skip-setup && bash packaging/smoke.sh; } || status=1
+fi
+
 if [ "$status" = 0 ]; then
     step "all checks passed"
 else
