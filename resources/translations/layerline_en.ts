@@ -1,0 +1,471 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en" sourcelanguage="en">
+<context>
+    <name>DonePage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="452"/>
+        <source>All set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="463"/>
+        <source>Printer: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="463"/>
+        <source>No printer added.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="464"/>
+        <source>Library folders: %d (importing in the background)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="465"/>
+        <source>No library folders.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="466"/>
+        <source>Marketplace: signed in as %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="467"/>
+        <source>Marketplace: not signed in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="469"/>
+        <source>Open this guide again any time from Help ▸ Set-up Guide.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>FoldersPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="366"/>
+        <source>Add your model folders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="368"/>
+        <source>Layerline imports the STL, 3MF, OBJ and G-code files in them, in the background.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="370"/>
+        <source>Library folders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="372"/>
+        <source>&amp;Add Folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="373"/>
+        <source>Choose a folder of models to import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="375"/>
+        <source>&amp;Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="376"/>
+        <source>Forget the selected folder (its files stay)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="387"/>
+        <source>Add a folder of models</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>IntroPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="188"/>
+        <source>Welcome to Layerline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="189"/>
+        <source>Three short steps, each of them optional.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="191"/>
+        <source>Layerline keeps your model files, drives your printers and shares what printed well.&lt;br&gt;&lt;br&gt;This guide helps you to:&lt;ul&gt;&lt;li&gt;add a printer (USB, OctoPrint, or the demo printer),&lt;/li&gt;&lt;li&gt;add the folders where your models are,&lt;/li&gt;&lt;li&gt;sign in to the model marketplace.&lt;/li&gt;&lt;/ul&gt;You can skip it now and open it again from &lt;b&gt;Help ▸ Set-up Guide&lt;/b&gt;.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="77"/>
+        <source>Layerline</source>
+        <extracomment>Emitted by the composition root once the Library area (built when the database is open) is in place.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="87"/>
+        <source>Areas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="89"/>
+        <source>Choose an area with the arrow keys; Ctrl+1 to Ctrl+4 from anywhere</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="111"/>
+        <source>Status message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="160"/>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="161"/>
+        <source>&amp;Open…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="163"/>
+        <source>Open model or G-code files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="166"/>
+        <source>&amp;Import…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="168"/>
+        <source>Import files into the library</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="172"/>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="178"/>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="179"/>
+        <source>&amp;Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="180"/>
+        <source>Change Layerline&apos;s settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="186"/>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="196"/>
+        <source>&amp;Log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="197"/>
+        <source>Show Layerline&apos;s log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="201"/>
+        <source>&amp;Full Screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="209"/>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="210"/>
+        <source>Set-up &amp;Guide…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="212"/>
+        <source>Add a printer, library folders and your marketplace account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="216"/>
+        <source>&amp;User Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="218"/>
+        <source>Open the user guide in your web browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="223"/>
+        <source>&amp;About Layerline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="228"/>
+        <source>About &amp;Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="276"/>
+        <source>Open files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="277"/>
+        <source>Models and G-code (*.stl *.3mf *.obj *.gcode *.gco *.g *.bgcode *.zip)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="278"/>
+        <source>All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MarketplacePage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="416"/>
+        <source>Sign in to the marketplace</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="418"/>
+        <source>Optional: share reviews and print profiles, and earn points. Leave it empty to skip.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="421"/>
+        <source>Marketplace address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="423"/>
+        <source>Marketplace user name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="426"/>
+        <source>Marketplace password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="428"/>
+        <source>&amp;Address:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="429"/>
+        <source>&amp;User:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="430"/>
+        <source>Pass&amp;word:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrinterPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="211"/>
+        <source>Add a printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="212"/>
+        <source>How is your printer connected?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="215"/>
+        <source>&amp;USB cable (serial port)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="216"/>
+        <source>&amp;OctoPrint server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="217"/>
+        <source>No printer at hand: start the &amp;demo printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="218"/>
+        <source>&amp;Not now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="232"/>
+        <source>A simulated Marlin printer runs inside Layerline: it heats, prints and reports like a real one. Nothing is sent to any hardware.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="236"/>
+        <source>You can add printers later in the Printers area.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="250"/>
+        <source>My printer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="251"/>
+        <location filename="../../ui/setup_wizard.py" line="279"/>
+        <source>Printer name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="254"/>
+        <source>Serial port</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="256"/>
+        <source>The ports found on this computer; you may also type a device path.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="257"/>
+        <source>Searching for ports…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="258"/>
+        <source>&amp;Rescan</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="259"/>
+        <source>Look for serial ports again (plug the printer in first)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="265"/>
+        <source>Baud rate</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="269"/>
+        <source>Marlin printers use 115200 or 250000</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="270"/>
+        <location filename="../../ui/setup_wizard.py" line="292"/>
+        <source>&amp;Name:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="271"/>
+        <source>&amp;Port:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="272"/>
+        <source>&amp;Speed:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="278"/>
+        <source>OctoPrint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="282"/>
+        <source>OctoPrint address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="284"/>
+        <source>OctoPrint user name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="287"/>
+        <source>OctoPrint password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="289"/>
+        <source>Layerline logs in once to get its own API key, kept in your system&apos;s keyring. Your password is not stored.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="293"/>
+        <source>&amp;Address:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="294"/>
+        <source>&amp;User:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="295"/>
+        <source>Pass&amp;word:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="326"/>
+        <source>No serial port found: plug the printer in and rescan, or type a path</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="483"/>
+        <source>Set Up Layerline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="484"/>
+        <source>Set-up guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="487"/>
+        <source>&amp;Skip</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="489"/>
+        <source>Close the guide; open it again from Help ▸ Set-up Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>_BusyPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="126"/>
+        <source>Working</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>
