@@ -134,6 +134,9 @@ class PrinterConnection:
         self._last_traffic = 0.0
         self._last_snapshot: JobSnapshot | None = None
         self.protocol_stats: dict[str, int] = {}
+        #: ``time.time()`` of the last bytes received from the printer (None:
+        #: never); read by the farm for "last seen".
+        self.last_received: float | None = None
 
     # -- any thread ------------------------------------------------------------
     def subscribe(self, listener: Listener) -> None:
@@ -206,7 +209,8 @@ class PrinterConnection:
             job_id = self._store.create_job(
                 self.record if self.record.id else None, self.name, str(path),
                 lines_total=len(program.lines), bytes_total=program.size,
-                layers_total=program.layers, slicer_estimate=program.slicer_estimate)
+                layers_total=program.layers, slicer_estimate=program.slicer_estimate,
+                sha256=program.sha256)
         job = PrintJob(job_id, self.name, program, self.job_gcode)
         ready = threading.Event()
 
@@ -337,6 +341,8 @@ class PrinterConnection:
                 for line in out.decode("latin-1").splitlines():
                     gcode_log.debug("> %s", line)
         data = port.read()
+        if data:
+            self.last_received = time.time()
         now = time.monotonic()
         events = proto.receive(data, now) if data else []
         events += proto.tick(now)

@@ -11,6 +11,7 @@ thread may read.
 from __future__ import annotations
 
 import enum
+import hashlib
 import logging
 import re
 import time
@@ -78,6 +79,7 @@ class GcodeProgram:
     size: int
     layers: int | None
     slicer_estimate: float | None
+    sha256: str = ""  # of the file's bytes, recorded with the job
 
     @classmethod
     def load(cls, path: Path) -> GcodeProgram:
@@ -108,7 +110,8 @@ class GcodeProgram:
                 lines.append(GcodeLine(command, offset, layer))
         if not lines:
             raise GcodeFileError(f"{path.name} has no G-code to send")
-        return cls(path, tuple(lines), len(raw), layers, estimate)
+        return cls(path, tuple(lines), len(raw), layers, estimate,
+                   hashlib.sha256(raw).hexdigest())
 
 
 _LAYER = re.compile(r"(?:LAYER:|LAYER_CHANGE.*?Z|layer\s+)(-?\d+)", re.IGNORECASE)

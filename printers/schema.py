@@ -1,4 +1,5 @@
-"""The printers package's tables in the desktop database (migration 0002_printers)."""
+"""The printers package's tables in the desktop database (migrations
+0002_printers and 0005_farm: the OctoPrint URL, the farm's queue and beds)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ printers = sa.Table(
     # JSON: receive-buffer size, command slots, pause/resume/cancel G-code.
     sa.Column("options", sa.Text, nullable=False, server_default="{}"),
     sa.Column("created_at", sa.Float, nullable=False),
+    # An OctoPrint printer's server (kind "octoprint"); its API key is in the
+    # secret store, never here.
+    sa.Column("url", sa.Text, nullable=True),
 )
 
 jobs = sa.Table(
@@ -70,4 +74,47 @@ verdicts = sa.Table(
     sa.Column("good", sa.Boolean, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
     sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# The farm's queue: one row per copy to print.  States: pending -> starting
+# (assigned, committed with the bed marked in use) -> printing (job_id known)
+# -> completed | failed | cancelled | interrupted; or pending -> uploaded
+# (upload but don't start).  See printers/farm/queue.py.
+farm_queue = sa.Table(
+    "farm_queue",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("position", sa.Float, nullable=False),
+    sa.Column("batch", sa.Integer, nullable=False),  # copies share a batch
+    sa.Column("copy", sa.Integer, nullable=False, server_default="1"),
+    sa.Column("file_path", sa.Text, nullable=False),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("nozzle", sa.Float, nullable=True),
+    sa.Column("material", sa.String(100), nullable=True),
+    sa.Column("min_x", sa.Float, nullable=True),
+    sa.Column("min_y", sa.Float, nullable=True),
+    sa.Column("min_z", sa.Float, nullable=True),
+    sa.Column("tag", sa.String(100), nullable=True),
+    sa.Column("printer", sa.String(200), nullable=True),  # the chosen printer, if any
+    sa.Column("start", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("state", sa.String(20), nullable=False),
+    sa.Column("assigned", sa.String(200), nullable=True),  # the printer it went to
+    sa.Column("job_id", sa.Integer, sa.ForeignKey("print_jobs.id", ondelete="SET NULL"),
+              nullable=True),
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Index("ix_farm_queue_state", "state"),
+)
+
+# A printer's bed: used by a job the queue started, until someone confirms it
+# is cleared ("bed cleared?").  No row: clear.
+farm_beds = sa.Table(
+    "farm_beds",
+    metadata,
+    sa.Column("printer", sa.String(200), primary_key=True),
+    sa.Column("needs_clearing", sa.Boolean, nullable=False),
+    sa.Column("item_id", sa.Integer, nullable=True),  # the queue item that used it
+    sa.Column("updated_at", sa.Float, nullable=False),
 )

@@ -11,7 +11,7 @@ import logging
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,10 +34,16 @@ class PrinterRecord:
     baud: int
     kind: str = "serial"
     options: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # an OctoPrint printer's server
 
     def as_dict(self) -> dict[str, object]:
         return {"id": self.id, "name": self.name, "kind": self.kind, "port": self.port,
-                "baud": self.baud, "options": self.options}
+                "baud": self.baud, "options": self.options, "url": self.url}
+
+    @property
+    def secret_name(self) -> str:
+        """Where an OctoPrint printer's API key lives in the secret store."""
+        return f"octoprint-key:{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,10 +63,12 @@ class JobRecord:
     layer: int | None
     verdict: str | None = None
     verdict_reason: str | None = None
+    sha256: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "id": self.id, "printer": self.printer, "file": self.file, "state": self.state,
+            "sha256": self.sha256,
             "reason": self.reason, "created_at": self.created_at,
             "started_at": self.started_at, "ended_at": self.ended_at,
             "lines_total": self.lines_total, "lines_confirmed": self.lines_confirmed,
@@ -77,7 +85,14 @@ class PrinterStore:
 
     # -- printers ------------------------------------------------------------
     def add_printer(self, name: str, port: str, baud: int = 115200,
-                    options: dict[str, Any] | None = None) -> PrinterRecord:
+                    options: dict[str, Any] | None = None, *, kind: str = "serial",
+                    url: str | None = None) -> PrinterRecord:
+        """Add a printer: ``kind`` "serial" (``port``, ``baud``) or
+        "octoprint" (``url``; ``port`` is the server's serial port or "")."""
+        if kind not in ("serial", "octoprint"):
+            raise PrinterError(f"unknown kind of printer {kind!r}")
+        if kind == "octoprint" and not (url and url.startswith(("http://", "https://"))):
+            raise PrinterError(f"an OctoPrint printer needs an http(s) URL, not {url!r}")
         name = name.strip()
         if not name:
             raise PrinterError("a printer needs a name")
@@ -87,10 +102,19 @@ class PrinterStore:
             if exists:
                 raise PrinterError(f"a printer named {name!r} exists already")
             pk = s.execute(schema.printers.insert().values(
-                name=name, kind="serial", port=port, baud=baud,
+                name=name, kind=kind, port=port, baud=baud, url=url,
                 options=json.dumps(options or {}), created_at=time.time())
                 .returning(schema.printers.c.id)).scalar_one()
-            return PrinterRecord(int(pk), name, port, baud, "serial", options or {})
+            return PrinterRecord(int(pk), name, port, baud, kind, options or {}, url)
+
+    def update_options(self, name: str, changes: dict[str, Any]) -> PrinterRecord:
+        """Merge ``changes`` into a printer's options (capabilities...)."""
+        rec = self.printer(name)
+        options = {**rec.options, **changes}
+        with self._sessions.begin() as s:
+            s.execute(schema.printers.update().where(schema.printers.c.name == name)
+                      .values(options=json.dumps(options)))
+        return replace(rec, options=options)
 
     def printers(self) -> list[PrinterRecord]:
         with self._sessions() as s:
@@ -113,7 +137,7 @@ class PrinterStore:
     # -- jobs ------------------------------------------------------------------
     def create_job(self, printer: PrinterRecord | None, printer_name: str, file: str, *,
                    lines_total: int, bytes_total: int, layers_total: int | None,
-                   slicer_estimate: float | None) -> int:
+                   slicer_estimate: float | None, sha256: str | None = None) -> int:
         now = time.time()
         with self._sessions.begin() as s:
             pk = s.execute(schema.jobs.insert().values(
@@ -121,8 +145,30 @@ class PrinterStore:
                 file_path=file, file_name=file.rsplit("/", 1)[-1], state="queued",
                 created_at=now, updated_at=now, lines_total=lines_total,
                 bytes_total=bytes_total, layers_total=layers_total, owner_pid=os.getpid(),
-                slicer_estimate_s=slicer_estimate).returning(schema.jobs.c.id)).scalar_one()
+                slicer_estimate_s=slicer_estimate, file_sha256=sha256)
+                .returning(schema.jobs.c.id)).scalar_one()
             return int(pk)
+
+    def update_job(self, job_id: int, **values: Any) -> None:
+        """Change some of a job's columns (an OctoPrint job's state, progress,
+        outcome: the server streams it, not Layerline)."""
+        allowed = {"state", "reason", "started_at", "ended_at", "bytes_confirmed", "layer",
+                   "eta_s", "lines_confirmed"}
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not job columns: {sorted(unknown)}")
+        with self._sessions.begin() as s:
+            s.execute(schema.jobs.update().where(schema.jobs.c.id == job_id)
+                      .values(updated_at=time.time(), **values))
+
+    def job_state(self, job_id: int) -> tuple[str, str | None]:
+        """A job's state and reason (cheap: the queue reads it often)."""
+        with self._sessions() as s:
+            row = s.execute(sa.select(schema.jobs.c.state, schema.jobs.c.reason)
+                            .where(schema.jobs.c.id == job_id)).first()
+        if row is None:
+            raise JobError(f"no job with id {job_id}")
+        return str(row[0]), row[1]
 
     def save_job(self, snap: JobSnapshot,
                  samples: Iterable[tuple[float, str, float | None, float | None]] = ()) -> None:
@@ -164,10 +210,14 @@ class PrinterStore:
         return [_job(r) for r in rows]
 
     def job(self, job_id: int) -> JobRecord:
-        for rec in self.jobs(limit=1_000_000):
-            if rec.id == job_id:
-                return rec
-        raise JobError(f"no job with id {job_id}")
+        j, v = schema.jobs, schema.verdicts
+        query = (sa.select(j, v.c.good, v.c.reason.label("verdict_reason"))
+                 .select_from(j.outerjoin(v, v.c.job_id == j.c.id)).where(j.c.id == job_id))
+        with self._sessions() as s:
+            row = s.execute(query).mappings().first()
+        if row is None:
+            raise JobError(f"no job with id {job_id}")
+        return _job(row)
 
     def temperatures(self, job_id: int) -> list[tuple[float, str, float | None, float | None]]:
         t = schema.job_temperatures
@@ -210,7 +260,7 @@ def _printer(row: Any) -> PrinterRecord:
     except ValueError:
         options = {}
     return PrinterRecord(int(m["id"]), str(m["name"]), str(m["port"]), int(m["baud"]),
-                         str(m["kind"]), options)
+                         str(m["kind"]), options, m["url"])
 
 
 def _job(m: Any) -> JobRecord:
@@ -222,5 +272,5 @@ def _job(m: Any) -> JobRecord:
         lines_confirmed=int(m["lines_confirmed"]), bytes_total=int(m["bytes_total"]),
         bytes_confirmed=int(m["bytes_confirmed"]), layer=m["layer"],
         verdict=None if good is None else ("good" if good else "bad"),
-        verdict_reason=m["verdict_reason"],
+        verdict_reason=m["verdict_reason"], sha256=m["file_sha256"],
     )

@@ -43,6 +43,9 @@ class VirtualPrinter:
         self._stop = False
         self._thread: threading.Thread | None = None
         self.disconnected = threading.Event()
+        #: Set: the printer hangs (reads and drops everything, answers nothing),
+        #: like a board whose firmware froze with the USB link still up.
+        self.frozen = threading.Event()
         self.bytes_in = 0
 
     # -- lifecycle --------------------------------------------------------
@@ -78,6 +81,13 @@ class VirtualPrinter:
             self._model.disconnect_requested = True
         with contextlib.suppress(OSError):
             os.write(self._wake_w, b"x")
+
+    def freeze(self) -> None:
+        """Stop answering (the port stays open): see :attr:`frozen`."""
+        self.frozen.set()
+
+    def thaw(self) -> None:
+        self.frozen.clear()
 
     # -- inspection (any thread) --------------------------------------------
     def executed(self) -> list[Executed]:
@@ -126,6 +136,9 @@ class VirtualPrinter:
                     except OSError as exc:
                         if exc.errno not in (errno.EAGAIN, errno.EIO):
                             raise
+                if self.frozen.is_set():
+                    pending = b""
+                    continue
                 now = time.monotonic()
                 with self._lock:
                     if data:

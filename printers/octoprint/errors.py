@@ -2,15 +2,17 @@
 
 Every failure of a call ends in one of these, never a raw ``httpx`` error, a
 ``KeyError`` or a hang.  :class:`OctoPrintError` is the base the app registers
-as a known error (the lead may re-parent it under ``printers.errors.
-PrinterError`` when the packages meet).  Each error carries the ``url`` it
+as a known error; it is a :class:`printers.errors.PrinterError`, so code
+driving any kind of printer catches one class.  Each error carries the ``url`` it
 concerns and, where there was one, the HTTP ``status``.
 """
 
 from __future__ import annotations
 
+from printers.errors import PrinterError
 
-class OctoPrintError(Exception):
+
+class OctoPrintError(PrinterError):
     """Something went wrong talking to an OctoPrint server."""
 
     #: True when retrying the same call later may succeed (server down, slow,
