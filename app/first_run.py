@@ -10,7 +10,6 @@ own known errors), which the wizard shows as they are.
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 #: Where an OctoPrint printer's API key lives in the secret store (the same
-#: name as ``printers.store.PrinterRecord.secret_name`` on the farm branch).
+#: name as ``printers.store.PrinterRecord.secret_name``).
 OCTOPRINT_SECRET = "octoprint-key:{name}"
 
 
@@ -99,8 +98,7 @@ def add_octoprint_printer(services: Services, name: str, url: str, username: str
     """Get an API key from OctoPrint with the user's login, keep it in the
     secret store and store the printer; returns its name.
 
-    The printers store accepts ``kind="octoprint"`` once the farm's store is
-    in (branch farm-core); this is the one place to adapt."""
+    The key's secret name is ``PrinterRecord.secret_name``'s."""
     name = name.strip()
     if not name:
         raise SetupError("Give the printer a name.")
@@ -121,11 +119,7 @@ def add_octoprint_printer(services: Services, name: str, url: str, username: str
 
 
 def _store_octoprint(services: Services, name: str, url: str) -> Any:
-    store = services.printers.store
-    if "kind" not in inspect.signature(store.add_printer).parameters:
-        raise SetupError("OctoPrint replied and gave a key, but this version of Layerline "
-                         "cannot store OctoPrint printers yet.")
-    return store.add_printer(name, "", kind="octoprint", url=url)
+    return services.printers.store.add_printer(name, "", kind="octoprint", url=url)
 
 
 def _changed(services: Services) -> None:

@@ -144,6 +144,7 @@ def test_octoprint_login_gets_a_key_into_the_secret_store(  # type: ignore[no-un
     assert key
     (rec,) = [p for p in svc.printers.printers() if p.name == "Octo"]
     assert (rec.kind, rec.url) == ("octoprint", octoprint_server.url)
+    assert svc.secrets.get(rec.secret_name) == key
     assert page.op_password.text() == ""  # the password is not kept
     # The key works: OctoPrint answers an authenticated call with it.
     import httpx
