@@ -182,7 +182,7 @@ class _BusyPage(QWizardPage):
         self.error.show()
 
 
-class IntroPage(QWizardPage):
+class WelcomePage(QWizardPage):
     def __init__(self) -> None:
         super().__init__()
         self.setTitle(self.tr("Welcome to Layerline"))
@@ -201,7 +201,7 @@ class IntroPage(QWizardPage):
         layout.addStretch(1)
 
 
-class PrinterPage(_BusyPage):
+class AddPrinterPage(_BusyPage):
     """A USB serial printer, an OctoPrint server, the demo printer, or none."""
 
     KINDS = ("serial", "octoprint", "demo", "none")
@@ -408,7 +408,7 @@ class FoldersPage(QWizardPage):
         return True
 
 
-class MarketplacePage(_BusyPage):
+class SignInPage(_BusyPage):
     """Optional: sign in to the marketplace (leave empty to skip)."""
 
     def __init__(self, wizard: SetupWizard) -> None:
@@ -445,7 +445,7 @@ class MarketplacePage(_BusyPage):
         self.password.clear()
 
 
-class DonePage(QWizardPage):
+class SummaryPage(QWizardPage):
     def __init__(self, wizard: SetupWizard) -> None:
         super().__init__()
         self._wizard = wizard
@@ -491,11 +491,11 @@ class SetupWizard(QWizard):
         self.result = SetupResult(folders=list(actions.library_folders))
         self.worker = _Worker(self)
         self.ports_worker = _Worker(self)
-        self.intro_page = IntroPage()
-        self.printer_page = PrinterPage(self)
+        self.intro_page = WelcomePage()
+        self.printer_page = AddPrinterPage(self)
         self.folders_page = FoldersPage(self)
-        self.marketplace_page = MarketplacePage(self)
-        self.done_page = DonePage(self)
+        self.marketplace_page = SignInPage(self)
+        self.done_page = SummaryPage(self)
         for page in (self.intro_page, self.printer_page, self.folders_page,
                      self.marketplace_page, self.done_page):
             self.addPage(page)

@@ -2,293 +2,7 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en" sourcelanguage="en">
 <context>
-    <name>DonePage</name>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="452"/>
-        <source>All set</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="463"/>
-        <source>Printer: %s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="463"/>
-        <source>No printer added.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="464"/>
-        <source>Library folders: %d (importing in the background)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="465"/>
-        <source>No library folders.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="466"/>
-        <source>Marketplace: signed in as %s</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="467"/>
-        <source>Marketplace: not signed in.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="469"/>
-        <source>Open this guide again any time from Help ▸ Set-up Guide.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>FoldersPage</name>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="366"/>
-        <source>Add your model folders</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="368"/>
-        <source>Layerline imports the STL, 3MF, OBJ and G-code files in them, in the background.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="370"/>
-        <source>Library folders</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="372"/>
-        <source>&amp;Add Folder…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="373"/>
-        <source>Choose a folder of models to import</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="375"/>
-        <source>&amp;Remove</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="376"/>
-        <source>Forget the selected folder (its files stay)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="387"/>
-        <source>Add a folder of models</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>IntroPage</name>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="188"/>
-        <source>Welcome to Layerline</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="189"/>
-        <source>Three short steps, each of them optional.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="191"/>
-        <source>Layerline keeps your model files, drives your printers and shares what printed well.&lt;br&gt;&lt;br&gt;This guide helps you to:&lt;ul&gt;&lt;li&gt;add a printer (USB, OctoPrint, or the demo printer),&lt;/li&gt;&lt;li&gt;add the folders where your models are,&lt;/li&gt;&lt;li&gt;sign in to the model marketplace.&lt;/li&gt;&lt;/ul&gt;You can skip it now and open it again from &lt;b&gt;Help ▸ Set-up Guide&lt;/b&gt;.</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MainWindow</name>
-    <message>
-        <location filename="../../ui/main_window.py" line="77"/>
-        <source>Layerline</source>
-        <extracomment>Emitted by the composition root once the Library area (built when the database is open) is in place.</extracomment>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="87"/>
-        <source>Areas</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="89"/>
-        <source>Choose an area with the arrow keys; Ctrl+1 to Ctrl+4 from anywhere</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="111"/>
-        <source>Status message</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="160"/>
-        <source>&amp;File</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="161"/>
-        <source>&amp;Open…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="163"/>
-        <source>Open model or G-code files</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="166"/>
-        <source>&amp;Import…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="168"/>
-        <source>Import files into the library</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="172"/>
-        <source>&amp;Quit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="178"/>
-        <source>&amp;Edit</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="179"/>
-        <source>&amp;Settings…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="180"/>
-        <source>Change Layerline&apos;s settings</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="186"/>
-        <source>&amp;View</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="196"/>
-        <source>&amp;Log</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="197"/>
-        <source>Show Layerline&apos;s log</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="201"/>
-        <source>&amp;Full Screen</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="209"/>
-        <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="210"/>
-        <source>Set-up &amp;Guide…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="212"/>
-        <source>Add a printer, library folders and your marketplace account</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="216"/>
-        <source>&amp;User Guide</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="218"/>
-        <source>Open the user guide in your web browser</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="223"/>
-        <source>&amp;About Layerline</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="228"/>
-        <source>About &amp;Qt</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="276"/>
-        <source>Open files</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="277"/>
-        <source>Models and G-code (*.stl *.3mf *.obj *.gcode *.gco *.g *.bgcode *.zip)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/main_window.py" line="278"/>
-        <source>All files (*)</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>MarketplacePage</name>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="416"/>
-        <source>Sign in to the marketplace</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="418"/>
-        <source>Optional: share reviews and print profiles, and earn points. Leave it empty to skip.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="421"/>
-        <source>Marketplace address</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="423"/>
-        <source>Marketplace user name</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="426"/>
-        <source>Marketplace password</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="428"/>
-        <source>&amp;Address:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="429"/>
-        <source>&amp;User:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="430"/>
-        <source>Pass&amp;word:</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
-    <name>PrinterPage</name>
+    <name>AddPrinterPage</name>
     <message>
         <location filename="../../ui/setup_wizard.py" line="211"/>
         <source>Add a printer</source>
@@ -438,6 +152,264 @@
     </message>
 </context>
 <context>
+    <name>FoldersPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="366"/>
+        <source>Add your model folders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="368"/>
+        <source>Layerline imports the STL, 3MF, OBJ and G-code files in them, in the background.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="370"/>
+        <source>Library folders</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="372"/>
+        <source>&amp;Add Folder…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="373"/>
+        <source>Choose a folder of models to import</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="375"/>
+        <source>&amp;Remove</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="376"/>
+        <source>Forget the selected folder (its files stay)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="387"/>
+        <source>Add a folder of models</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../ui/main_window.py" line="77"/>
+        <source>Layerline</source>
+        <extracomment>Emitted by the composition root once the Library area (built when the database is open) is in place.</extracomment>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="87"/>
+        <source>Areas</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="89"/>
+        <source>Choose an area with the arrow keys; Ctrl+1 to Ctrl+4 from anywhere</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="111"/>
+        <source>Status message</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="160"/>
+        <source>&amp;File</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="161"/>
+        <source>&amp;Open…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="163"/>
+        <source>Open model or G-code files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="166"/>
+        <source>&amp;Import…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="168"/>
+        <source>Import files into the library</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="172"/>
+        <source>&amp;Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="178"/>
+        <source>&amp;Edit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="179"/>
+        <source>&amp;Settings…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="180"/>
+        <source>Change Layerline&apos;s settings</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="186"/>
+        <source>&amp;View</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="196"/>
+        <source>&amp;Log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="197"/>
+        <source>Show Layerline&apos;s log</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="201"/>
+        <source>&amp;Full Screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="209"/>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="210"/>
+        <source>Set-up &amp;Guide…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="212"/>
+        <source>Add a printer, library folders and your marketplace account</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="216"/>
+        <source>&amp;User Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="218"/>
+        <source>Open the user guide in your web browser</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="223"/>
+        <source>&amp;About Layerline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="228"/>
+        <source>About &amp;Qt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="276"/>
+        <source>Open files</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="277"/>
+        <source>Models and G-code (*.stl *.3mf *.obj *.gcode *.gco *.g *.bgcode *.zip)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/main_window.py" line="278"/>
+        <source>All files (*)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrinterPage</name>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="144"/>
+        <source>Connect to the printer, or disconnect it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="146"/>
+        <source>Choose a G-code file and print it here</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="147"/>
+        <source>Pause the print (the head parks)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="148"/>
+        <source>Resume the paused print</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="149"/>
+        <source>Cancel the print; the job is recorded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="150"/>
+        <source>Home all axes (G28)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="151"/>
+        <source>Heat the hotend to the target (M104)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="152"/>
+        <source>Heat the bed to the target (M140)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="153"/>
+        <source>Turn the hotend and the bed off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="160"/>
+        <source>Type a G-code command and press Enter</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="161"/>
+        <source>Print progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/printer_page.py" line="162"/>
+        <source>Temperatures</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PrintersArea</name>
+    <message>
+        <location filename="../../ui/printers/area.py" line="79"/>
+        <source>Add a USB serial printer (Help ▸ Set-up Guide also adds OctoPrint printers and the demo printer)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/printers/area.py" line="88"/>
+        <source>No printers yet — add one with “Add printer…”, or open Help ▸ Set-up Guide to add an OctoPrint server or start the demo printer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SetupWizard</name>
     <message>
         <location filename="../../ui/setup_wizard.py" line="483"/>
@@ -457,6 +429,110 @@
     <message>
         <location filename="../../ui/setup_wizard.py" line="489"/>
         <source>Close the guide; open it again from Help ▸ Set-up Guide</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SignInPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="416"/>
+        <source>Sign in to the marketplace</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="418"/>
+        <source>Optional: share reviews and print profiles, and earn points. Leave it empty to skip.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="421"/>
+        <source>Marketplace address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="423"/>
+        <source>Marketplace user name</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="426"/>
+        <source>Marketplace password</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="428"/>
+        <source>&amp;Address:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="429"/>
+        <source>&amp;User:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="430"/>
+        <source>Pass&amp;word:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>SummaryPage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="452"/>
+        <source>All set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="463"/>
+        <source>Printer: %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="463"/>
+        <source>No printer added.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="464"/>
+        <source>Library folders: %d (importing in the background)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="465"/>
+        <source>No library folders.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="466"/>
+        <source>Marketplace: signed in as %s</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="467"/>
+        <source>Marketplace: not signed in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="469"/>
+        <source>Open this guide again any time from Help ▸ Set-up Guide.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>WelcomePage</name>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="188"/>
+        <source>Welcome to Layerline</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="189"/>
+        <source>Three short steps, each of them optional.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="191"/>
+        <source>Layerline keeps your model files, drives your printers and shares what printed well.&lt;br&gt;&lt;br&gt;This guide helps you to:&lt;ul&gt;&lt;li&gt;add a printer (USB, OctoPrint, or the demo printer),&lt;/li&gt;&lt;li&gt;add the folders where your models are,&lt;/li&gt;&lt;li&gt;sign in to the model marketplace.&lt;/li&gt;&lt;/ul&gt;You can skip it now and open it again from &lt;b&gt;Help ▸ Set-up Guide&lt;/b&gt;.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
