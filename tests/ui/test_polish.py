@@ -12,15 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import defusedxml.ElementTree as ET  # noqa: N817
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import (
-    QAbstractButton,
-    QComboBox,
-    QLabel,
-    QLineEdit,
-    QWidget,
-)
 
+from tests.helpers.a11y import not_keyboard_reachable, unnamed_controls
 from ui import icons
 from ui.setup_wizard import SetupActions, SetupWizard
 
@@ -45,39 +38,18 @@ def _actions() -> SetupActions:
     )
 
 
-def _unnamed_controls(root: QWidget) -> list[str]:
-    """Interactive controls a screen reader could not name: no accessible
-    name, no text of their own, and no label pointing at them (buddy)."""
-    buddies = {id(lbl.buddy()) for lbl in root.findChildren(QLabel) if lbl.buddy()}
-    missing = []
-    for w in root.findChildren(QWidget):
-        if not isinstance(w, (QAbstractButton, QLineEdit, QComboBox)):
-            continue
-        if isinstance(w.parent(), QComboBox):  # a combo box's own line edit
-            continue
-        if w.objectName().startswith("qt_"):  # Qt's own (the menu bar's overflow button)
-            continue
-        text = w.text() if isinstance(w, QAbstractButton) else ""
-        if not (w.accessibleName() or text or id(w) in buddies):
-            missing.append(f"{type(w).__name__} {w.objectName()!r}")
-    return missing
-
-
 def test_the_set_up_guide_names_its_controls_and_takes_the_keyboard(qtbot) -> None:  # type: ignore[no-untyped-def]
     wizard = SetupWizard(_actions())
     qtbot.addWidget(wizard)
-    assert _unnamed_controls(wizard) == []
-    for page in (wizard.printer_page, wizard.folders_page, wizard.marketplace_page):
-        for w in page.findChildren(QWidget):
-            if isinstance(w, (QAbstractButton, QLineEdit, QComboBox)):
-                assert w.focusPolicy() & Qt.FocusPolicy.TabFocus, w
+    assert unnamed_controls(wizard) == []
+    assert not_keyboard_reachable(wizard) == []
     # Every choice of printer has a mnemonic (Alt+letter).
     for btn in wizard.printer_page.kind_buttons.values():
         assert "&" in btn.text()
 
 
 def test_the_main_window_names_its_controls(window: Any) -> None:
-    assert _unnamed_controls(window) == []
+    assert unnamed_controls(window) == []
     assert window.nav.accessibleName()
     # Every area has a Ctrl+N shortcut and every menu a mnemonic.
     shortcuts = {a.shortcut().toString() for a in window.area_actions.values()}
