@@ -109,8 +109,10 @@ def build_gui_parser() -> argparse.ArgumentParser:
                      help="with --screenshot: wait this long after the areas are in place")
     gui.add_argument("--area", choices=("library", "printers", "history", "marketplace"),
                      help="open the window on this area")
-    gui.add_argument("--setup-guide", action="store_true",
-                     help="open the set-up guide (it opens by itself on the first start)")
+    gui.add_argument("--setup-guide", nargs="?", const="welcome", metavar="PAGE",
+                     choices=("welcome", "printer", "folders", "marketplace"),
+                     help="open the set-up guide (it opens by itself on the first start), "
+                     "optionally on PAGE: welcome, printer, folders or marketplace")
     return gui
 
 
@@ -133,7 +135,7 @@ def _first_positional(argv: Sequence[str]) -> str | None:
         if skip_next:
             skip_next = False
             continue
-        if a in ("--basedir", "--screenshot", "--screenshot-delay", "--area"):
+        if a in ("--basedir", "--screenshot", "--screenshot-delay", "--area", "--setup-guide"):
             skip_next = True
             continue
         if a == "--":

@@ -36,6 +36,11 @@ class SerialPort:
     description: str
 
     @property
+    def likely(self) -> bool:
+        """Likely a printer: a USB serial device (the legacy /dev/ttyS* rarely is)."""
+        return "USB" in self.device or "ACM" in self.device or "usb" in self.description.lower()
+
+    @property
     def label(self) -> str:
         if self.description and self.description != "n/a":
             return f"{self.device} \u2014 {self.description}"
@@ -48,8 +53,7 @@ def serial_ports() -> list[SerialPort]:
     from serial.tools import list_ports
 
     ports = [SerialPort(p.device, p.description or "") for p in list_ports.comports()]
-    # A printer is a USB device; the legacy /dev/ttyS* ports are rarely one.
-    return sorted(ports, key=lambda p: (not ("USB" in p.device or "ACM" in p.device), p.device))
+    return sorted(ports, key=lambda p: (not p.likely, p.device))
 
 
 def add_serial_printer(services: Services, name: str, port: str, baud: int = 115200) -> str:

@@ -105,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     # The set-up guide: on the first start (not for screenshots or the demo,
     # which has its printer), or when asked for.
     if args.setup_guide or not (args.screenshot or paths.demo or setup_done(services)):
-        window.painted.connect(window.open_setup_guide)
+        page = args.setup_guide or "welcome"
+        window.painted.connect(lambda: window.open_setup_guide().show_page(page))
     window.show()
     if args.files:
         QTimer.singleShot(0, lambda: window.open_files(args.files))

@@ -35,4 +35,5 @@ shot history --area history
 shot marketplace --area marketplace
 # The set-up guide (opens by itself on a first start; here asked for).
 shot setup-guide --setup-guide --screenshot-delay 1
+shot setup-printer --setup-guide printer --screenshot-delay 2
 ls -l "$out"

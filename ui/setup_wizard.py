@@ -267,8 +267,10 @@ class AddPrinterPage(_BusyPage):
             self.serial_baud.addItem(str(b), b)
         self.serial_baud.setCurrentIndex(BAUD_RATES.index(115200))
         self.serial_baud.setToolTip(self.tr("Marlin printers use 115200 or 250000"))
+        port_label = QLabel(self.tr("&Port:"))
+        port_label.setBuddy(self.serial_port)
         form.addRow(self.tr("&Name:"), self.serial_name)
-        form.addRow(self.tr("&Port:"), port_row)
+        form.addRow(port_label, port_row)
         form.addRow(self.tr("&Speed:"), self.serial_baud)
         return w
 
@@ -322,9 +324,13 @@ class AddPrinterPage(_BusyPage):
             self.serial_port.addItem(p.label, p.device)
         if typed:
             self.serial_port.setEditText(typed)
+        elif ports and not getattr(ports[0], "likely", True):
+            # Only legacy ports (no USB printer plugged in): choose none.
+            self.serial_port.setCurrentIndex(-1)
+            self.serial_port.setEditText("")
         self.serial_port.lineEdit().setPlaceholderText(
-            self.tr("No serial port found: plug the printer in and rescan, or type a path")
-            if not ports else "")
+            self.tr("No USB printer found: plug it in and rescan, or type a path")
+            if not any(getattr(p, "likely", True) for p in ports) else "")
 
     def _ports_failed(self, message: str) -> None:
         self.rescan.setEnabled(True)
@@ -501,6 +507,20 @@ class SetupWizard(QWizard):
             self.addPage(page)
         self.resize(640, 520)
         self.finished.connect(self._on_finished)
+
+    def show_page(self, key: str) -> None:
+        """Go to a page: "welcome", "printer", "folders" or "marketplace"
+        (through the pages before it, which are all optional)."""
+        pages = {"welcome": self.intro_page, "printer": self.printer_page,
+                 "folders": self.folders_page, "marketplace": self.marketplace_page}
+        target = pages[key]
+        while self.currentPage() is not target and self.currentPage() is not self.done_page:
+            before = self.currentPage()
+            if before is self.printer_page:
+                before.kind_buttons["none"].setChecked(True)
+            self.next()
+            if self.currentPage() is before:
+                break
 
     def _on_finished(self, code: int) -> None:
         self.worker.close()

@@ -50,7 +50,7 @@
     </message>
     <message>
         <location filename="../../ui/setup_wizard.py" line="251"/>
-        <location filename="../../ui/setup_wizard.py" line="279"/>
+        <location filename="../../ui/setup_wizard.py" line="281"/>
         <source>Printer name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -90,106 +90,106 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="270"/>
-        <location filename="../../ui/setup_wizard.py" line="292"/>
+        <location filename="../../ui/setup_wizard.py" line="272"/>
+        <location filename="../../ui/setup_wizard.py" line="294"/>
         <source>&amp;Name:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="271"/>
+        <location filename="../../ui/setup_wizard.py" line="332"/>
+        <source>No USB printer found: plug it in and rescan, or type a path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../ui/setup_wizard.py" line="270"/>
         <source>&amp;Port:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="272"/>
+        <location filename="../../ui/setup_wizard.py" line="274"/>
         <source>&amp;Speed:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="278"/>
+        <location filename="../../ui/setup_wizard.py" line="280"/>
         <source>OctoPrint</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="282"/>
+        <location filename="../../ui/setup_wizard.py" line="284"/>
         <source>OctoPrint address</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="284"/>
+        <location filename="../../ui/setup_wizard.py" line="286"/>
         <source>OctoPrint user name</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="287"/>
+        <location filename="../../ui/setup_wizard.py" line="289"/>
         <source>OctoPrint password</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="289"/>
+        <location filename="../../ui/setup_wizard.py" line="291"/>
         <source>Layerline logs in once to get its own API key, kept in your system&apos;s keyring. Your password is not stored.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="293"/>
+        <location filename="../../ui/setup_wizard.py" line="295"/>
         <source>&amp;Address:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="294"/>
+        <location filename="../../ui/setup_wizard.py" line="296"/>
         <source>&amp;User:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="295"/>
+        <location filename="../../ui/setup_wizard.py" line="297"/>
         <source>Pass&amp;word:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../ui/setup_wizard.py" line="326"/>
-        <source>No serial port found: plug the printer in and rescan, or type a path</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>FoldersPage</name>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="366"/>
+        <location filename="../../ui/setup_wizard.py" line="372"/>
         <source>Add your model folders</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="368"/>
+        <location filename="../../ui/setup_wizard.py" line="374"/>
         <source>Layerline imports the STL, 3MF, OBJ and G-code files in them, in the background.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="370"/>
+        <location filename="../../ui/setup_wizard.py" line="376"/>
         <source>Library folders</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="372"/>
+        <location filename="../../ui/setup_wizard.py" line="378"/>
         <source>&amp;Add Folder…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="373"/>
+        <location filename="../../ui/setup_wizard.py" line="379"/>
         <source>Choose a folder of models to import</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="375"/>
+        <location filename="../../ui/setup_wizard.py" line="381"/>
         <source>&amp;Remove</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="376"/>
+        <location filename="../../ui/setup_wizard.py" line="382"/>
         <source>Forget the selected folder (its files stay)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="387"/>
+        <location filename="../../ui/setup_wizard.py" line="393"/>
         <source>Add a folder of models</source>
         <translation type="unfinished"></translation>
     </message>
@@ -475,22 +475,22 @@
 <context>
     <name>SetupWizard</name>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="483"/>
+        <location filename="../../ui/setup_wizard.py" line="489"/>
         <source>Set Up Layerline</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="484"/>
+        <location filename="../../ui/setup_wizard.py" line="490"/>
         <source>Set-up guide</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="487"/>
+        <location filename="../../ui/setup_wizard.py" line="493"/>
         <source>&amp;Skip</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="489"/>
+        <location filename="../../ui/setup_wizard.py" line="495"/>
         <source>Close the guide; open it again from Help ▸ Set-up Guide</source>
         <translation type="unfinished"></translation>
     </message>
@@ -498,42 +498,42 @@
 <context>
     <name>SignInPage</name>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="416"/>
+        <location filename="../../ui/setup_wizard.py" line="422"/>
         <source>Sign in to the marketplace</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="418"/>
+        <location filename="../../ui/setup_wizard.py" line="424"/>
         <source>Optional: share reviews and print profiles, and earn points. Leave it empty to skip.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="421"/>
+        <location filename="../../ui/setup_wizard.py" line="427"/>
         <source>Marketplace address</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="423"/>
+        <location filename="../../ui/setup_wizard.py" line="429"/>
         <source>Marketplace user name</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="426"/>
+        <location filename="../../ui/setup_wizard.py" line="432"/>
         <source>Marketplace password</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="428"/>
+        <location filename="../../ui/setup_wizard.py" line="434"/>
         <source>&amp;Address:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="429"/>
+        <location filename="../../ui/setup_wizard.py" line="435"/>
         <source>&amp;User:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="430"/>
+        <location filename="../../ui/setup_wizard.py" line="436"/>
         <source>Pass&amp;word:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -541,42 +541,42 @@
 <context>
     <name>SummaryPage</name>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="452"/>
+        <location filename="../../ui/setup_wizard.py" line="458"/>
         <source>All set</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="463"/>
+        <location filename="../../ui/setup_wizard.py" line="469"/>
         <source>Printer: %s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="463"/>
+        <location filename="../../ui/setup_wizard.py" line="469"/>
         <source>No printer added.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="464"/>
+        <location filename="../../ui/setup_wizard.py" line="470"/>
         <source>Library folders: %d (importing in the background)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="465"/>
+        <location filename="../../ui/setup_wizard.py" line="471"/>
         <source>No library folders.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="466"/>
+        <location filename="../../ui/setup_wizard.py" line="472"/>
         <source>Marketplace: signed in as %s</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="467"/>
+        <location filename="../../ui/setup_wizard.py" line="473"/>
         <source>Marketplace: not signed in.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../ui/setup_wizard.py" line="469"/>
+        <location filename="../../ui/setup_wizard.py" line="475"/>
         <source>Open this guide again any time from Help ▸ Set-up Guide.</source>
         <translation type="unfinished"></translation>
     </message>

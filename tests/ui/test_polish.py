@@ -43,6 +43,10 @@ def test_the_set_up_guide_names_its_controls_and_takes_the_keyboard(qtbot) -> No
     qtbot.addWidget(wizard)
     assert unnamed_controls(wizard) == []
     assert not_keyboard_reachable(wizard) == []
+    wizard.show()
+    wizard.show_page("marketplace")  # (scripts/screenshots.sh, --setup-guide PAGE)
+    assert wizard.currentPage() is wizard.marketplace_page
+    assert wizard.result.printer is None
     # Every choice of printer has a mnemonic (Alt+letter).
     for btn in wizard.printer_page.kind_buttons.values():
         assert "&" in btn.text()
