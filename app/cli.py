@@ -75,6 +75,16 @@ def _global_options(*, suppress: bool = False) -> argparse.ArgumentParser:
     return parent
 
 
+def app_version() -> str:
+    """Layerline's version, from the installed distribution's metadata."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("layerline")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
 def command_names() -> list[str]:
     # A trailing underscore stands for a Python keyword: import_ is "import".
     return [m.rsplit(".", 1)[1].rstrip("_").replace("_", "-") for m in COMMAND_MODULES]
@@ -94,12 +104,21 @@ def build_gui_parser() -> argparse.ArgumentParser:
         epilog="commands: " + ", ".join(command_names())
         + " (see 'layerline COMMAND --help')",
     )
+    gui.add_argument("--version", action="version", version=f"%(prog)s {app_version()}")
     gui.add_argument("files", nargs="*", type=Path, metavar="FILE",
                      help="model or G-code files to import or print")
     gui.add_argument("--screenshot", type=Path, metavar="PATH",
                      help="save a PNG of the window once it has painted, then exit")
     gui.add_argument("--keep-running", action="store_true",
                      help="with --screenshot: keep the window open after saving")
+    gui.add_argument("--screenshot-delay", type=float, default=0.3, metavar="SECONDS",
+                     help="with --screenshot: wait this long after the areas are in place")
+    gui.add_argument("--area", choices=("library", "printers", "history", "marketplace"),
+                     help="open the window on this area")
+    gui.add_argument("--setup-guide", nargs="?", const="welcome", metavar="PAGE",
+                     choices=("welcome", "printer", "folders", "marketplace"),
+                     help="open the set-up guide (it opens by itself on the first start), "
+                     "optionally on PAGE: welcome, printer, folders or marketplace")
     return gui
 
 
@@ -122,7 +141,7 @@ def _first_positional(argv: Sequence[str]) -> str | None:
         if skip_next:
             skip_next = False
             continue
-        if a in ("--basedir", "--screenshot"):
+        if a in ("--basedir", "--screenshot", "--screenshot-delay", "--area", "--setup-guide"):
             skip_next = True
             continue
         if a == "--":

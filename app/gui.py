@@ -25,7 +25,7 @@ _T0 = time.monotonic()
 def run(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtGui import QGuiApplication
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QWidget
 
     paths = paths_mod.resolve(args.basedir, temp_basedir=args.temp_basedir, demo=args.demo)
     ring = logs.setup(
@@ -41,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
     QGuiApplication.setDesktopFileName(paths_mod.APP_ID)
     qapp = QApplication.instance() or QApplication([sys.argv[0]])
     assert isinstance(qapp, QApplication)
+    _set_window_icon(qapp)
+    _install_translators(qapp)
 
     from app import single_instance
 
@@ -62,9 +64,11 @@ def run(args: argparse.Namespace) -> int:
 
         def take() -> None:
             nonlocal exit_code
-            # Let queued layout and paint events settle, then render.
+            # Let queued layout and paint events settle, then render (the
+            # set-up guide, when it is open, rather than the window).
             qapp.processEvents()
-            image = window.grab()
+            shown = window.findChild(QWidget, "setup-wizard")
+            image = (shown if shown is not None and shown.isVisible() else window).grab()
             target.parent.mkdir(parents=True, exist_ok=True)
             if not image.save(str(target), "PNG"):
                 log.error("could not write the screenshot to %s", target)
@@ -76,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
                 qapp.quit()
 
         # Once the window has painted and its areas are all in place.
-        window.library_ready.connect(lambda: QTimer.singleShot(300, take))
+        delay_ms = max(0, int(args.screenshot_delay * 1000))
+        window.library_ready.connect(lambda: QTimer.singleShot(delay_ms, take))
 
     # The database opens once the window is on screen (see Database).
     window.painted.connect(services.database.start)
@@ -95,6 +100,13 @@ def run(args: argparse.Namespace) -> int:
     wake.timeout.connect(lambda: None)
     wake.start(250)
 
+    if args.area:
+        window.show_area(args.area)
+    # The set-up guide: on the first start (not for screenshots or the demo,
+    # which has its printer), or when asked for.
+    if args.setup_guide or not (args.screenshot or paths.demo or setup_done(services)):
+        page = args.setup_guide or "welcome"
+        window.painted.connect(lambda: window.open_setup_guide().show_page(page))
     window.show()
     if args.files:
         QTimer.singleShot(0, lambda: window.open_files(args.files))
@@ -104,6 +116,37 @@ def run(args: argparse.Namespace) -> int:
         window.save_geometry()
         services.shutdown()
     return exit_code or code
+
+
+def _set_window_icon(qapp: Any) -> None:
+    """The application icon: the desktop theme's when installed, else ours."""
+    from PySide6.QtGui import QIcon
+
+    from resources import app_icon_files
+
+    fallback = QIcon()
+    for f in app_icon_files():
+        fallback.addFile(str(f))
+    qapp.setWindowIcon(QIcon.fromTheme(paths_mod.APP_ID, fallback))
+
+
+def _install_translators(qapp: Any) -> None:
+    """Qt's own strings and ours (``resources/translations/layerline_<lang>.qm``,
+    made by scripts/translations.sh --release) in the system's language;
+    English, the source language, needs none."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    from resources import translations_dir
+
+    locale = QLocale()
+    for name, directory in (
+        ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)),
+        ("layerline", str(translations_dir())),
+    ):
+        translator = QTranslator(qapp)
+        if translator.load(locale, name, "_", directory):
+            qapp.installTranslator(translator)
+            log.debug("translations loaded: %s for %s", name, locale.name())
 
 
 def build_window(
@@ -138,6 +181,7 @@ def build_window(
         viewer.raise_()  # type: ignore[attr-defined]
 
     window = MainWindow(
+        open_setup=lambda: open_setup_guide(services, holder),
         notifier_bridge=notifier_bridge,
         geometry_file=services.paths.config / "window.ini",
         open_settings=open_settings,
@@ -188,11 +232,68 @@ def build_window(
             library["page"].import_paths(files)
 
     window.files_opened.connect(files_opened)
+    holder["import"] = window.open_files
     _add_printers_area(window, services)
     if services.paths.demo:
         _start_demo_marketplace(services)
     install_excepthook(services, window, no_error_dialogs=no_error_dialogs)
     return window
+
+
+def setup_done(services: services_mod.Services) -> bool:
+    """Whether the set-up guide was shown once (finished or skipped)."""
+    from PySide6.QtCore import QSettings
+
+    state = QSettings(str(services.paths.config / "state.ini"), QSettings.Format.IniFormat)
+    return str(state.value("setup/done", "false")).lower() == "true"
+
+
+def open_setup_guide(services: services_mod.Services, holder: dict[str, Any]) -> object:
+    """Open the first-run set-up guide (one at a time); its blocking steps run
+    on its worker thread through :mod:`app.first_run`."""
+    from PySide6.QtCore import QSettings, Qt
+
+    from app import first_run
+    from ui.setup_wizard import SetupActions, SetupResult, SetupWizard
+
+    window: Any = holder["w"]
+    existing = holder.get("setup")
+    if existing is not None and existing.isVisible():
+        existing.raise_()
+        existing.activateWindow()
+        return existing
+    settings = services.settings
+
+    def finished(result: SetupResult) -> None:
+        state = QSettings(str(services.paths.config / "state.ini"), QSettings.Format.IniFormat)
+        state.setValue("setup/done", "true")
+        state.sync()
+        if result.folders != settings.settings.library.folders:
+            new = settings.settings.copy()
+            new.library.folders = list(result.folders)
+            settings.update(new)
+        if result.printer:
+            window.show_area("printers")
+        holder["setup"] = None
+
+    actions = SetupActions(
+        serial_ports=first_run.serial_ports,
+        add_serial_printer=lambda n, p, b: first_run.add_serial_printer(services, n, p, b),
+        add_octoprint_printer=lambda n, u, user, pw: first_run.add_octoprint_printer(
+            services, n, u, user, pw),
+        start_demo_printer=lambda: first_run.start_demo_printer(services),
+        marketplace_sign_in=lambda u, user, pw: first_run.marketplace_sign_in(
+            services, u, user, pw),
+        import_folders=holder["import"],
+        finished=finished,
+        marketplace_url=settings.settings.marketplace.url,
+        library_folders=list(settings.settings.library.folders),
+    )
+    wizard = SetupWizard(actions, window)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
+    holder["setup"] = wizard
+    wizard.open()
+    return wizard
 
 
 def _add_printers_area(window: object, services: services_mod.Services) -> None:

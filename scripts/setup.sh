@@ -31,7 +31,9 @@ apt_packages=(
 )
 if [ "$want_dev" = 1 ]; then
     # prusa-slicer: the library tests slice with the real PrusaSlicer (Debian 2.5).
-    apt_packages+=(postgresql prusa-slicer)
+    # desktop-file-utils, appstream: scripts/test.sh validates packaging/'s
+    # .desktop file and AppStream metainfo.
+    apt_packages+=(postgresql prusa-slicer desktop-file-utils appstream)
 fi
 
 missing=()

@@ -27,6 +27,11 @@ step "mypy --strict (domain packages)"
 step "import-linter (layering contracts)"
 .venv/bin/lint-imports --no-cache || status=1
 
+# --- Desktop integration files (packaging/) ----------------------------------
+step "desktop-file-validate and appstreamcli validate (packaging/)"
+desktop-file-validate packaging/io.github.layerline.Layerline.desktop || status=1
+appstreamcli validate --no-net packaging/io.github.layerline.Layerline.metainfo.xml || status=1
+
 run_pytest() {
     # pytest exits 5 when it collected no tests: treat that as a failure.
     local rc=0
@@ -53,6 +58,15 @@ LAYERLINE_BLOCK_QT=1 run_pytest $py -m pytest -p no:pytest-qt -p no:cacheprovide
 
 step "app and UI tests (offscreen Qt)"
 QT_QPA_PLATFORM=offscreen run_pytest $py -m pytest -p no:cacheprovider tests/app tests/ui
+
+# --- The desktop bundle (opt-in: LAYERLINE_TEST_BUNDLE=1) ---------------------
+# PyInstaller build + smoke test of the frozen app: about 6 minutes on the
+# loaded 2-core machine (1m20s of CPU), too long for every run; see
+# packaging/README.md.
+if [ "${LAYERLINE_TEST_BUNDLE:-0}" = 1 ]; then
+    step "desktop bundle: packaging/build.sh and packaging/smoke.sh"
+    { bash packaging/build.sh --skip-setup && bash packaging/smoke.sh; } || status=1
+fi
 
 if [ "$status" = 0 ]; then
     step "all checks passed"

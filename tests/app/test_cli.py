@@ -40,3 +40,11 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     result = layerline("--help", basedir=tmp_path)
     assert result.returncode == 0
     assert "info" in result.stdout and "--temp-basedir" in result.stdout
+
+
+def test_version_prints_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    result = layerline("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"layerline {version('layerline')}"

@@ -17,6 +17,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -124,6 +125,22 @@ class LibraryPage(QWidget):
         self.view_toggle.setCheckable(True)
         self.view_toggle.setText("Table")
         self.view_toggle.setToolTip("Switch between the thumbnail grid and the table")
+        # Names for screen readers, and what each control does.
+        for w, name, tip in (
+            (self.search, self.tr("Search the library"),
+             self.tr("Words or word beginnings; every word must match (Ctrl+F)")),
+            (self.format, self.tr("File format"), self.tr("Show only models with this format")),
+            (self.licence, self.tr("Licence"), self.tr("Show only models under this licence")),
+            (self.printed, self.tr("Printed"), self.tr("Filter by whether, and how well, "
+                                                     "a model printed")),
+            (self.sort, self.tr("Sort by"), self.tr("The order of the models")),
+            (self.descending, self.tr("Descending order"), None),
+            (self.view_toggle, self.tr("Table view"), None),
+        ):
+            w.setAccessibleName(name)
+            if tip:
+                w.setToolTip(tip)
+        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
         for w in (self.format, self.licence, self.printed, self.sort, self.descending,

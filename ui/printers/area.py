@@ -75,14 +75,19 @@ class PrintersArea(QWidget):
         self.list.selectionModel().currentChanged.connect(self._current_changed)
         self.add_button = QPushButton("Add printer\u2026")
         self.add_button.clicked.connect(self._ask_add)
+        self.add_button.setToolTip(self.tr(
+            "Add a USB serial printer (Help \u25b8 Set-up Guide also adds OctoPrint "
+            "printers and the demo printer)"))
         left = QWidget()
         left_lay = QVBoxLayout(left)
         left_lay.setContentsMargins(0, 0, 0, 0)
         left_lay.addWidget(self.list)
         left_lay.addWidget(self.add_button)
         self.pages = QStackedWidget()
-        self.empty = QLabel("No printers yet. Add a USB serial printer to get started, "
-                            "or run 'layerline virtual-printer' and add its device.")
+        self.empty = QLabel(self.tr(
+            "No printers yet \u2014 add one with \u201cAdd printer\u2026\u201d, or open "
+            "Help \u25b8 Set-up Guide to add an OctoPrint server or start the demo printer."))
+        self.empty.setObjectName("empty-hint")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setEnabled(False)

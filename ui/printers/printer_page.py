@@ -133,7 +133,33 @@ class PrinterPage(QWidget):
         row.addWidget(self._controls_box(), 2)
         layout.addLayout(row)
         layout.addWidget(self._console_box(), 2)
+        self._describe()
         self._refresh_enabled()
+
+    def _describe(self) -> None:
+        """Tooltips, accessible names and icons of the controls."""
+        from ui import icons
+
+        for button, key, tip in (
+            (self.connect_button, "connect", self.tr("Connect to the printer, or disconnect it")),
+            (self.stop_button, "emergency", None),
+            (self.start_button, "play", self.tr("Choose a G-code file and print it here")),
+            (self.pause_button, "pause", self.tr("Pause the print (the head parks)")),
+            (self.resume_button, "play", self.tr("Resume the paused print")),
+            (self.cancel_button, "stop", self.tr("Cancel the print; the job is recorded")),
+            (self.home_button, None, self.tr("Home all axes (G28)")),
+            (self.hotend_button, None, self.tr("Heat the hotend to the target (M104)")),
+            (self.bed_button, None, self.tr("Heat the bed to the target (M140)")),
+            (self.off_button, None, self.tr("Turn the hotend and the bed off")),
+        ):
+            if tip:
+                button.setToolTip(tip)
+            button.setAccessibleName(button.text().replace("&", "").rstrip("\u2026"))
+            if key:
+                button.setIcon(icons.icon(key))
+        self.command.setToolTip(self.tr("Type a G-code command and press Enter"))
+        self.progress.setAccessibleName(self.tr("Print progress"))
+        self.plot.setAccessibleName(self.tr("Temperatures"))
 
     # -- building ------------------------------------------------------------
     def _job_box(self) -> QGroupBox:

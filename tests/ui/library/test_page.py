@@ -167,3 +167,10 @@ def test_slice_from_the_detail_panel_adds_the_gcode(qtbot, page: LibraryPage, se
     g = next(f for f in service.detail(mid).files if f["format"] == "gcode")
     assert g["name"] == "desk_hook_draft.gcode" and g["settings"]["layer_height"] == 0.3
     qtbot.waitUntil(page.detail.slice_button.isEnabled, timeout=10000)
+
+
+def test_controls_are_named_and_keyboard_reachable(page: LibraryPage) -> None:
+    from tests.helpers.a11y import not_keyboard_reachable, unnamed_controls
+
+    assert unnamed_controls(page) == []
+    assert not_keyboard_reachable(page) == []

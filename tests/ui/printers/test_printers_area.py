@@ -167,3 +167,14 @@ def test_add_printer_dialog_adds_a_printer(qtbot, area, service) -> None:  # typ
     qtbot.waitUntil(lambda: "Prusa MK3" in area.model.names(), timeout=10000)
     rec = service.store.printer("Prusa MK3")
     assert (rec.port, rec.baud) == ("/dev/ttyACM0", 250000)
+
+
+def test_controls_are_named_and_keyboard_reachable(area: PrintersArea) -> None:
+    from tests.helpers.a11y import not_keyboard_reachable, unnamed_controls
+    from ui.printers.printer_page import PrinterPage
+
+    page = PrinterPage("mk3", area.bridge)
+    page.setParent(area)
+    for root in (area, page):
+        assert unnamed_controls(root) == []
+        assert not_keyboard_reachable(root) == []
