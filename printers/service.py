@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from printers.connection import ConnectionEvent, PrinterConnection
+from printers.errors import PrinterError
 from printers.firmware import FirmwareConfig
 from printers.virtual import VirtualPrinter
 
@@ -76,7 +77,11 @@ class PrintersService:
         with self._guard:
             conn = self._connections.get(name)
             if conn is None:
-                conn = PrinterConnection(self.store.printer(name), store=self.store)
+                record = self.store.printer(name)
+                if record.kind != "serial":
+                    raise PrinterError(f"{name} is an {record.kind} printer, not a serial one: "
+                                       "it is driven through the farm")
+                conn = PrinterConnection(record, store=self.store)
                 conn.subscribe(self._emit)
                 self._connections[name] = conn
             return conn

@@ -113,7 +113,9 @@ class PrintersArea(QWidget):
         makes their connection objects there: the pages' buttons then only
         post work to a connection, never read the database)."""
         service = self.bridge.service
-        self.bridge.run(lambda: [service.connection(p.name).name for p in service.printers()],
+        # OctoPrint printers are shown by the farm dashboard, not as serial pages.
+        self.bridge.run(lambda: [service.connection(p.name).name for p in service.printers()
+                                 if p.kind == "serial"],
                         self.set_printers)
 
     def set_printers(self, names: list[str]) -> None:
