@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from history.recorder import DurationRecorder
+    from history.service import HistoryService
     from library.service import LibraryService
     from printers.service import PrintersService
 
@@ -49,6 +51,8 @@ class Services:
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
     _library_guard: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
+    recorder: DurationRecorder | None = None
+    _history: Any = None
 
     @property
     def engine(self) -> Engine:
@@ -84,6 +88,19 @@ class Services:
                 self._library = LibraryService(self.engine, self.paths.store_dir)
                 log.debug("library service ready (store %s)", self.paths.store_dir)
             return self._library  # type: ignore[no-any-return]
+
+    @property
+    def history(self) -> HistoryService:
+        """Print history and statistics, built on first use (off the GUI
+        thread: it waits for the database); its first sync backfills."""
+        with self._library_guard:
+            if self._history is None:
+                if self._closed:
+                    raise ServicesClosedError("the app is shutting down")
+                from history.service import HistoryService
+
+                self._history = HistoryService(self.engine, self.recorder)
+            return self._history  # type: ignore[no-any-return]
 
     @property
     def is_closed(self) -> bool:
@@ -255,6 +272,7 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
         "printers.octoprint.errors.OctoPrintError",
         "printers.errors.PrinterError",
         "library.errors.LibraryError",
+        "history.errors.HistoryError",
     )
     database = Database(paths.database_file)
     if not defer_database:
@@ -265,7 +283,14 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     # Jobs left active by a crashed run become interrupted, as soon as the
     # database is open (on the database thread).
     database.on_ready(printers.recover)
+    # Job durations (heating, printing, paused) are measured as jobs run,
+    # from the first job on; the history service stores them once built.
+    from history.recorder import DurationRecorder
+
+    recorder = DurationRecorder()
+    printers.subscribe(recorder)
     services = Services(
+        recorder=recorder,
         paths=paths,
         settings=settings,
         ring=ring,
@@ -281,4 +306,6 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     services.register_cleanup("printers", printers.shutdown)
     services.register_cleanup(
         "library", lambda: services._library.close() if services._library else None)
+    services.register_cleanup(
+        "history", lambda: services._history.close() if services._history else None)
     return services

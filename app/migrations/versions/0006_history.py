@@ -1,0 +1,30 @@
+"""History: per-job details (library link, settings, durations, filament,
+outcome folded with the verdict), maintenance counter resets and reminders.
+
+Revision ID: 0006_history
+Revises: 0004_reviews
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0006_history"
+down_revision = "0004_reviews"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # The first history revision creates exactly what history.schema
+    # defines; later changes get their own migration with explicit operations.
+    from history import schema
+
+    schema.metadata.create_all(op.get_bind())
+
+
+def downgrade() -> None:
+    from history import schema
+
+    schema.metadata.drop_all(op.get_bind())

@@ -1,0 +1,220 @@
+"""Success rates, failure reasons and trends, computed with SQL aggregates.
+
+Two grouped scans, each walking a covering index in group order (no sort,
+no table access; see ``history.schema``):
+
+- by printer, model, profile, material, success and reason: every rate (per
+  model, profile, printer, material and their combinations) and the failure
+  reasons, folded in Python over a few thousand groups at most;
+- by day, printer and success, with the printing time and the filament:
+  success rate per week, prints per day per printer, time and filament per
+  week.
+
+:func:`floor` is one plain aggregate over the same table, the yardstick the
+benchmark measures these against.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from history.derive import day_of, week_of
+from history.errors import FilterError
+from history.schema import history_jobs
+
+DIMENSIONS = ("model", "profile", "printer", "material")
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """Successes out of the ended prints of one group."""
+
+    key: tuple[Any, ...]
+    label: str
+    prints: int
+    successes: int
+
+    @property
+    def rate(self) -> float:
+        return self.successes / self.prints if self.prints else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {"label": self.label, "prints": self.prints, "successes": self.successes,
+                "success_rate": round(self.rate, 4)}
+
+
+@dataclass(frozen=True, slots=True)
+class WeekPoint:
+    week: int  # the Monday, as UTC days since 1970
+    prints: int
+    successes: int
+    printing_s: float
+    filament_mm: float
+
+    @property
+    def rate(self) -> float:
+        return self.successes / self.prints if self.prints else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    prints: int
+    successes: int
+    by: dict[str, list[Rate]]                     # one of DIMENSIONS -> rates, most prints first
+    combinations: list[Rate]                      # model x profile x printer x material
+    reasons: list[tuple[str, int]]                # most frequent first
+    weeks: list[WeekPoint]                        # oldest first
+    daily: dict[str, list[tuple[int, int]]]       # printer -> (day, prints), oldest first
+    seconds: float = 0.0                          # how long the computation took
+    since: float | None = None
+    groups: int = field(default=0)
+
+    @property
+    def rate(self) -> float:
+        return self.successes / self.prints if self.prints else 0.0
+
+    def as_dict(self, by: str | None = None) -> dict[str, object]:
+        dims = (by,) if by else DIMENSIONS
+        return {
+            "prints": self.prints, "successes": self.successes,
+            "success_rate": round(self.rate, 4),
+            "by": {d: [r.as_dict() for r in self.by[d]] for d in dims},
+            "combinations": [r.as_dict() for r in self.combinations],
+            "failure_reasons": [{"reason": k, "count": n} for k, n in self.reasons],
+            "weeks": [{"week": _iso(w.week), "prints": w.prints, "successes": w.successes,
+                       "success_rate": round(w.rate, 4), "printing_hours":
+                       round(w.printing_s / 3600, 3), "filament_m": round(w.filament_mm / 1000,
+                                                                          3)}
+                      for w in self.weeks],
+        }
+
+
+def compute(engine: Engine, since: float | None = None, printer: str | None = None
+            ) -> Statistics:
+    """Every statistic over the ended jobs (since ``since``, on ``printer``)."""
+    t0 = time.perf_counter()
+    h = history_jobs
+    conds: list[Any] = [h.c.success.is_not(None)]
+    if since is not None:
+        conds.append(h.c.day >= day_of(since))
+    if printer:
+        conds.append(h.c.printer_name == printer)
+    combo_cols = (h.c.printer_name, h.c.model_id, h.c.profile, h.c.material, h.c.success,
+                  h.c.reason_key)
+    combo_q = (sa.select(*combo_cols, sa.func.count()).where(*conds).group_by(*combo_cols))
+    day_cols = (h.c.day, h.c.printer_name, h.c.success)
+    day_q = (sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
+                       sa.func.total(h.c.filament_mm)).where(*conds).group_by(*day_cols))
+    with engine.connect() as conn:
+        combos = conn.execute(combo_q).all()
+        days = conn.execute(day_q).all()
+        titles = _model_titles(conn, {int(r[1]) for r in combos if r[1] is not None})
+    stats = fold(combos, days, titles)
+    return Statistics(stats.prints, stats.successes, stats.by, stats.combinations,
+                      stats.reasons, stats.weeks, stats.daily,
+                      seconds=time.perf_counter() - t0, since=since, groups=len(combos))
+
+
+def fold(combos: Sequence[Any], days: Sequence[Any], titles: dict[int, str]) -> Statistics:
+    """The statistics from the two grouped scans' rows (pure)."""
+    acc: dict[str, dict[Any, list[int]]] = {d: defaultdict(lambda: [0, 0]) for d in DIMENSIONS}
+    combo_acc: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+    reasons: dict[str, int] = defaultdict(int)
+    total = ok = 0
+    for printer, model_id, profile, material, success, reason, count in combos:
+        n = int(count)
+        good = n if success else 0
+        total += n
+        ok += good
+        for dim, key in (("model", model_id), ("profile", profile), ("printer", printer),
+                         ("material", material)):
+            acc[dim][key][0] += n
+            acc[dim][key][1] += good
+        c = combo_acc[(model_id, profile, printer, material)]
+        c[0] += n
+        c[1] += good
+        if not success:
+            reasons[reason or "unknown"] += n
+
+    def label(dim: str, key: Any) -> str:
+        if dim == "model":
+            return "(not in the library)" if key is None else titles.get(key, f"model #{key}")
+        return str(key) if key else "(unknown)"
+
+    by = {dim: _ranked([Rate((key,), label(dim, key), n, s) for key, (n, s) in acc[dim].items()])
+          for dim in DIMENSIONS}
+    combinations = _ranked([
+        Rate(key, " \u00b7 ".join(label(d, k) for d, k in zip(
+            ("model", "profile", "printer", "material"), key, strict=True)), n, s)
+        for key, (n, s) in combo_acc.items()])
+    weeks: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
+    daily: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for day, printer, success, n, printing_s, filament in days:
+        w = weeks[week_of(int(day))]
+        w[0] += int(n)
+        w[1] += int(n) if success else 0
+        w[2] += float(printing_s or 0.0)
+        w[3] += float(filament or 0.0)
+        daily[str(printer)][int(day)] += int(n)
+    return Statistics(
+        prints=total, successes=ok, by=by, combinations=combinations,
+        reasons=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
+        weeks=[WeekPoint(k, int(v[0]), int(v[1]), v[2], v[3]) for k, v in sorted(weeks.items())],
+        daily={p: sorted(d.items()) for p, d in sorted(daily.items())})
+
+
+def floor(engine: Engine) -> tuple[int, float]:
+    """One plain aggregate over the whole table (the benchmark's floor)."""
+    h = history_jobs
+    with engine.connect() as conn:
+        n, s = conn.execute(sa.select(sa.func.count(), sa.func.total(h.c.printing_s))).one()
+    return int(n), float(s)
+
+
+def summary_for_model(engine: Engine, model_id: int) -> dict[str, object]:
+    """'Printed N times, last outcome, success rate' for one library model."""
+    h = history_jobs
+    with engine.connect() as conn:
+        n, ok = conn.execute(sa.select(sa.func.count(), sa.func.total(h.c.success))
+                             .where(h.c.model_id == model_id, h.c.success.is_not(None))).one()
+        last = conn.execute(sa.select(h.c.outcome, h.c.success, h.c.ended_at)
+                            .where(h.c.model_id == model_id, h.c.success.is_not(None))
+                            .order_by(h.c.created_at.desc(), h.c.job_id.desc()).limit(1)).first()
+    return {"prints": int(n), "successes": int(ok),
+            "success_rate": (ok / n) if n else None,
+            "last_outcome": None if last is None else
+            ("success" if last.success else str(last.outcome)),
+            "last_at": None if last is None else last.ended_at}
+
+
+def check_dimension(by: str | None) -> str | None:
+    if by is not None and by not in DIMENSIONS:
+        raise FilterError(f"cannot group by {by!r} (one of {', '.join(DIMENSIONS)})")
+    return by
+
+
+def _ranked(rates: list[Rate]) -> list[Rate]:
+    return sorted(rates, key=lambda r: (-r.prints, -r.rate, r.label))
+
+
+def _model_titles(conn: Any, ids: set[int]) -> dict[int, str]:
+    if not ids or not sa.inspect(conn).has_table("lib_model"):
+        return {}
+    from library.schema import lib_model
+
+    rows = conn.execute(sa.select(lib_model.c.id, lib_model.c.title)
+                        .where(lib_model.c.id.in_(sorted(ids)))).all()
+    return {int(r[0]): str(r[1]) for r in rows}
+
+
+def _iso(day: int) -> str:
+    import datetime as dt
+
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=day)).isoformat()
