@@ -40,6 +40,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.printers",
     "app.commands.print",
     "app.commands.history",
+    "app.commands.stats",
     "app.commands.confirm",
     "app.commands.virtual_printer",
     "app.commands.import_",

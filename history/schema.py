@@ -76,6 +76,35 @@ history_jobs = sa.Table(
              "filament_mm"),
 )
 
+# Materialised aggregates of ``history_jobs`` (ended jobs only), kept in step
+# by every sync (old contribution out, new one in): the statistics read these
+# few rows instead of grouping every job.  ``model_key`` is the model id, 0
+# for a job not in the library (NULLs never conflict in a primary key).
+rollup_combo = sa.Table(
+    "history_rollup_combo",
+    metadata,
+    sa.Column("printer_name", sa.String(200), primary_key=True),
+    sa.Column("model_key", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("profile", sa.String(200), primary_key=True),
+    sa.Column("material", sa.String(100), primary_key=True),
+    sa.Column("success", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("reason_key", sa.String(100), primary_key=True),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("printing_s", sa.Float, nullable=False),
+    sa.Column("filament_mm", sa.Float, nullable=False),
+)
+
+rollup_day = sa.Table(
+    "history_rollup_day",
+    metadata,
+    sa.Column("day", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("printer_name", sa.String(200), primary_key=True),
+    sa.Column("success", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("printing_s", sa.Float, nullable=False),
+    sa.Column("filament_mm", sa.Float, nullable=False),
+)
+
 counter_resets = sa.Table(
     "history_counter_resets",
     metadata,

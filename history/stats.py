@@ -1,11 +1,11 @@
 """Success rates, failure reasons and trends, computed with SQL aggregates.
 
-Two grouped scans, each walking a covering index in group order (no sort,
-no table access; see ``history.schema``):
+Two kinds of groups (kept as rollups by every sync, see ``history.rollup``,
+or computed by a scan of a covering index when a date range is asked for):
 
 - by printer, model, profile, material, success and reason: every rate (per
-  model, profile, printer, material and their combinations) and the failure
-  reasons, folded in Python over a few thousand groups at most;
+  model, profile, printer, material and the top combinations) and the
+  failure reasons, each a GROUP BY over those groups;
 - by day, printer and success, with the printing time and the filament:
   success rate per week, prints per day per printer, time and filament per
   week.
@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 
 from history.derive import day_of, week_of
 from history.errors import FilterError
-from history.schema import history_jobs
+from history.schema import history_jobs, rollup_day
 
 DIMENSIONS = ("model", "profile", "printer", "material")
 
@@ -96,78 +96,117 @@ class Statistics:
         }
 
 
-def compute(engine: Engine, since: float | None = None, printer: str | None = None
-            ) -> Statistics:
-    """Every statistic over the ended jobs (since ``since``, on ``printer``)."""
+_COMBO_COLS = "printer_name, model_key, profile, material, success, reason_key, n"
+
+
+def compute(engine: Engine, since: float | None = None, printer: str | None = None,
+            *, direct: bool = False, top: int = 500) -> Statistics:
+    """Every statistic over the ended jobs (since ``since``, on ``printer``).
+
+    The rates and reasons are GROUP BYs over the per-combination rollup (a
+    few thousand rows, see ``history.rollup``); with a date range (the
+    rollup has no dates) or ``direct``, over the same groups computed first
+    from ``history_jobs`` by one scan of its covering index into a temporary
+    table.  The trends read the per-day rollup, or group ``history_jobs``
+    by day over its covering index."""
     t0 = time.perf_counter()
-    h = history_jobs
-    conds: list[Any] = [h.c.success.is_not(None)]
-    if since is not None:
-        conds.append(h.c.day >= day_of(since))
-    if printer:
-        conds.append(h.c.printer_name == printer)
-    combo_cols = (h.c.printer_name, h.c.model_id, h.c.profile, h.c.material, h.c.success,
-                  h.c.reason_key)
-    combo_q = (sa.select(*combo_cols, sa.func.count()).where(*conds).group_by(*combo_cols))
-    day_cols = (h.c.day, h.c.printer_name, h.c.success)
-    day_q = (sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
-                       sa.func.total(h.c.filament_mm)).where(*conds).group_by(*day_cols))
+    h, rd = history_jobs, rollup_day
+    params: dict[str, Any] = {"printer": printer, "top": top}
+    where = " WHERE printer_name = :printer" if printer else ""
     with engine.connect() as conn:
-        combos = conn.execute(combo_q).all()
+        if since is None and not direct:
+            source = "history_rollup_combo"
+            day_q = sa.select(rd.c.day, rd.c.printer_name, rd.c.success, rd.c.n,
+                              rd.c.printing_s, rd.c.filament_mm)
+            if printer:
+                day_q = day_q.where(rd.c.printer_name == printer)
+        else:
+            source = "temp.history_groups"
+            conds = ["success IS NOT NULL"]
+            if since is not None:
+                conds.append("day >= :day")
+                params["day"] = day_of(since)
+            if printer:
+                conds.append("printer_name = :printer")
+            conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS history_groups "
+                                 f"({_COMBO_COLS})")
+            conn.exec_driver_sql("DELETE FROM temp.history_groups")
+            conn.execute(sa.text(
+                f"INSERT INTO temp.history_groups ({_COMBO_COLS}) "
+                "SELECT printer_name, COALESCE(model_id, 0), profile, material, success, "
+                "reason_key, COUNT(*) FROM history_jobs WHERE " + " AND ".join(conds) +
+                " GROUP BY printer_name, model_id, profile, material, success, reason_key"),
+                params)
+            day_cols = (h.c.day, h.c.printer_name, h.c.success)
+            day_q = sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
+                              sa.func.total(h.c.filament_mm)).where(h.c.success.is_not(None))
+            if since is not None:
+                day_q = day_q.where(h.c.day >= day_of(since))
+            if printer:
+                day_q = day_q.where(h.c.printer_name == printer)
+            day_q = day_q.group_by(*day_cols)
+        dims: dict[str, Sequence[Any]] = {}
+        for dim, col in (("model", "model_key"), ("profile", "profile"),
+                         ("printer", "printer_name"), ("material", "material")):
+            dims[dim] = conn.execute(sa.text(
+                f"SELECT {col}, SUM(n), SUM(n * success) FROM {source}{where} "
+                f"GROUP BY {col}"), params).all()
+        reasons = conn.execute(sa.text(
+            f"SELECT reason_key, SUM(n) FROM {source} WHERE success = 0"
+            + (" AND printer_name = :printer" if printer else "")
+            + " GROUP BY reason_key"), params).all()
+        combos = conn.execute(sa.text(
+            f"SELECT model_key, profile, printer_name, material, SUM(n), SUM(n * success) "
+            f"FROM {source}{where} GROUP BY model_key, profile, printer_name, material "
+            "ORDER BY SUM(n) DESC, model_key, profile, printer_name, material LIMIT :top"),
+            params).all()
         days = conn.execute(day_q).all()
-        titles = _model_titles(conn, {int(r[1]) for r in combos if r[1] is not None})
-    stats = fold(combos, days, titles)
-    return Statistics(stats.prints, stats.successes, stats.by, stats.combinations,
-                      stats.reasons, stats.weeks, stats.daily,
-                      seconds=time.perf_counter() - t0, since=since, groups=len(combos))
-
-
-def fold(combos: Sequence[Any], days: Sequence[Any], titles: dict[int, str]) -> Statistics:
-    """The statistics from the two grouped scans' rows (pure)."""
-    acc: dict[str, dict[Any, list[int]]] = {d: defaultdict(lambda: [0, 0]) for d in DIMENSIONS}
-    combo_acc: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-    reasons: dict[str, int] = defaultdict(int)
-    total = ok = 0
-    for printer, model_id, profile, material, success, reason, count in combos:
-        n = int(count)
-        good = n if success else 0
-        total += n
-        ok += good
-        for dim, key in (("model", model_id), ("profile", profile), ("printer", printer),
-                         ("material", material)):
-            acc[dim][key][0] += n
-            acc[dim][key][1] += good
-        c = combo_acc[(model_id, profile, printer, material)]
-        c[0] += n
-        c[1] += good
-        if not success:
-            reasons[reason or "unknown"] += n
+        ids = {int(r[0]) for r in dims["model"] if r[0]} | {int(r[0]) for r in combos if r[0]}
+        titles = _model_titles(conn, ids)
 
     def label(dim: str, key: Any) -> str:
         if dim == "model":
-            return "(not in the library)" if key is None else titles.get(key, f"model #{key}")
+            return "(not in the library)" if not key else titles.get(int(key), f"model #{key}")
         return str(key) if key else "(unknown)"
 
-    by = {dim: _ranked([Rate((key,), label(dim, key), n, s) for key, (n, s) in acc[dim].items()])
-          for dim in DIMENSIONS}
+    by = {dim: _ranked([Rate((r[0] or None,) if dim == "model" else (r[0],), label(dim, r[0]),
+                             int(r[1]), int(r[2] or 0)) for r in rows])
+          for dim, rows in dims.items()}
     combinations = _ranked([
-        Rate(key, " \u00b7 ".join(label(d, k) for d, k in zip(
-            ("model", "profile", "printer", "material"), key, strict=True)), n, s)
-        for key, (n, s) in combo_acc.items()])
-    weeks: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0, 0.0])
-    daily: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for day, printer, success, n, printing_s, filament in days:
-        w = weeks[week_of(int(day))]
-        w[0] += int(n)
-        w[1] += int(n) if success else 0
-        w[2] += float(printing_s or 0.0)
-        w[3] += float(filament or 0.0)
-        daily[str(printer)][int(day)] += int(n)
-    return Statistics(
-        prints=total, successes=ok, by=by, combinations=combinations,
-        reasons=sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])),
-        weeks=[WeekPoint(k, int(v[0]), int(v[1]), v[2], v[3]) for k, v in sorted(weeks.items())],
-        daily={p: sorted(d.items()) for p, d in sorted(daily.items())})
+        Rate((r[0] or None, r[1], r[2], r[3]),
+             " \u00b7 ".join(label(d, k) for d, k in zip(
+                 ("model", "profile", "printer", "material"), r[:4], strict=True)),
+             int(r[4]), int(r[5] or 0)) for r in combos])
+    prints = sum(r.prints for r in by["printer"])
+    successes = sum(r.successes for r in by["printer"])
+    weeks, daily = fold_days(days)
+    return Statistics(prints, successes, by, combinations,
+                      sorted(((str(k) or "unknown", int(n)) for k, n in reasons),
+                             key=lambda kv: (-kv[1], kv[0])),
+                      weeks, daily, seconds=time.perf_counter() - t0, since=since,
+                      groups=len(combos))
+
+
+def fold_days(days: Sequence[Any]) -> tuple[list[WeekPoint], dict[str, list[tuple[int, int]]]]:
+    """Weeks (success rate, time, filament) and prints per day per printer
+    from (day, printer, success, n, printing_s, filament_mm) groups (pure)."""
+    weeks: dict[int, list[float]] = {}
+    daily: dict[str, dict[int, int]] = defaultdict(dict)
+    for day, printer, success, count, printing_s, filament in days:
+        n = int(count)
+        wk = week_of(int(day))
+        w = weeks.get(wk)
+        if w is None:
+            w = weeks[wk] = [0, 0, 0.0, 0.0]
+        w[0] += n
+        if success:
+            w[1] += n
+        w[2] += printing_s or 0.0
+        w[3] += filament or 0.0
+        per = daily[str(printer)]
+        per[int(day)] = per.get(int(day), 0) + n
+    return ([WeekPoint(k, int(v[0]), int(v[1]), v[2], v[3]) for k, v in sorted(weeks.items())],
+            {p: sorted(d.items()) for p, d in sorted(daily.items())})
 
 
 def floor(engine: Engine) -> tuple[int, float]:

@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
 
-from history import derive
+from history import derive, rollup
 from history.errors import HistoryError
 from history.recorder import Durations
 from history.records import ACTIVE, ROW_FIELDS, HistoryFilter, HistoryRow
@@ -74,17 +74,22 @@ class HistoryStore:
             models: set[int] = set()
             for start in range(0, len(ids), BATCH):
                 batch = ids[start:start + BATCH]
-                rows, old_models = self._prepare(batch, durations)
+                rows, old = self._prepare(batch, durations)
                 if rows:
                     with self.engine.begin() as conn:
+                        # Re-read in the write transaction: what the rollups take out.
+                        old = [dict(m) for m in conn.execute(sa.select(history_jobs).where(
+                            history_jobs.c.job_id.in_([r["job_id"] for r in rows])))
+                            .mappings()]
                         stmt = sqlite_insert(history_jobs)
                         stmt = stmt.on_conflict_do_update(
                             index_elements=[history_jobs.c.job_id],
                             set_={c: stmt.excluded[c] for c in rows[0] if c != "job_id"})
                         conn.execute(stmt, rows)
+                        rollup.apply(conn, old, rows)
                 written += [int(r["job_id"]) for r in rows]
-                models |= old_models | {int(r["model_id"]) for r in rows
-                                        if r["model_id"] is not None}
+                models |= {int(r["model_id"]) for r in [*old, *rows]
+                           if r["model_id"] is not None}
             if top is not None:
                 self._watermark = top
             if models and self.has_library():
@@ -110,7 +115,7 @@ class HistoryStore:
         return sorted(int(i) for i in ids), top
 
     def _prepare(self, ids: Sequence[int], durations: Mapping[int, Durations]
-                 ) -> tuple[list[dict[str, Any]], set[int]]:
+                 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         j, v, h = ps.jobs, ps.verdicts, history_jobs
         with self.engine.connect() as conn:
             jobs = conn.execute(
@@ -122,8 +127,7 @@ class HistoryStore:
             now = time.time()
             rows = [self._row(conn, m, old.get(int(m["id"])), durations.get(int(m["id"])), now)
                     for m in jobs]
-        old_models = {int(r["model_id"]) for r in old.values() if r["model_id"] is not None}
-        return rows, old_models
+        return rows, [dict(r) for r in old.values()]
 
     def _row(self, conn: Connection, m: Any, old: Any,
              recorded: Durations | None, now: float) -> dict[str, Any]:

@@ -245,6 +245,8 @@ def test_rates_rest_on_the_right_counts(scenario) -> None:  # type: ignore[no-un
     assert dict(st.reasons)["bad print: warping"] == 1
     assert sum(w.prints for w in st.weeks) == 9
     assert sum(n for _d, n in st.daily["Prusa"]) == 6
+    # The rollups kept by every sync agree with a fresh scan of every job.
+    assert st.as_dict() == stats.compute(scenario.engine, direct=True).as_dict()
     # Per printer, from the same SQL.
     only = stats.compute(scenario.engine, printer="Runaway")
     assert (only.prints, only.successes, only.reasons) == (1, 0, [("thermal runaway", 1)])
