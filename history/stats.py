@@ -5,7 +5,7 @@ or computed by a scan of a covering index when a date range is asked for):
 
 - by printer, model, profile, material, success and reason: every rate (per
   model, profile, printer, material and the top combinations) and the
-  failure reasons, each a GROUP BY over those groups;
+  failure reasons, folded from those groups in one pass;
 - by day, printer and success, with the printing time and the filament:
   success rate per week, prints per day per printer, time and filament per
   week.
@@ -16,6 +16,7 @@ benchmark measures these against.
 
 from __future__ import annotations
 
+import heapq
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -27,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from history.derive import day_of, week_of
 from history.errors import FilterError
-from history.schema import history_jobs, rollup_day
+from history.schema import history_jobs, rollup_combo, rollup_day
 
 DIMENSIONS = ("model", "profile", "printer", "material")
 
@@ -96,95 +97,94 @@ class Statistics:
         }
 
 
-_COMBO_COLS = "printer_name, model_key, profile, material, success, reason_key, n"
-
-
 def compute(engine: Engine, since: float | None = None, printer: str | None = None,
             *, direct: bool = False, top: int = 500) -> Statistics:
     """Every statistic over the ended jobs (since ``since``, on ``printer``).
 
-    The rates and reasons are GROUP BYs over the per-combination rollup (a
-    few thousand rows, see ``history.rollup``); with a date range (the
-    rollup has no dates) or ``direct``, over the same groups computed first
-    from ``history_jobs`` by one scan of its covering index into a temporary
-    table.  The trends read the per-day rollup, or group ``history_jobs``
-    by day over its covering index."""
+    The groups by (printer, model, profile, material, success, reason) come
+    from their rollup, or, with a date range (the rollup has no dates) or
+    ``direct``, from one GROUP BY scan of ``history_jobs`` over its covering
+    index; every rate, the top combinations and the reasons are folded from
+    them in one pass.  The trends come from the per-day rollup, or from a
+    GROUP BY day scan over the other covering index."""
     t0 = time.perf_counter()
-    h, rd = history_jobs, rollup_day
-    params: dict[str, Any] = {"printer": printer, "top": top}
-    where = " WHERE printer_name = :printer" if printer else ""
+    h, rc, rd = history_jobs, rollup_combo, rollup_day
+    if since is None and not direct:
+        combo_q = sa.select(rc.c.printer_name, rc.c.model_key, rc.c.profile, rc.c.material,
+                            rc.c.success, rc.c.reason_key, rc.c.n)
+        day_q = sa.select(rd.c.day, rd.c.printer_name, rd.c.success, rd.c.n,
+                          rd.c.printing_s, rd.c.filament_mm)
+        if printer:
+            combo_q = combo_q.where(rc.c.printer_name == printer)
+            day_q = day_q.where(rd.c.printer_name == printer)
+    else:
+        conds: list[Any] = [h.c.success.is_not(None)]
+        if since is not None:
+            conds.append(h.c.day >= day_of(since))
+        if printer:
+            conds.append(h.c.printer_name == printer)
+        combo_cols = (h.c.printer_name, h.c.model_id, h.c.profile, h.c.material, h.c.success,
+                      h.c.reason_key)
+        combo_q = sa.select(*combo_cols, sa.func.count()).where(*conds).group_by(*combo_cols)
+        day_cols = (h.c.day, h.c.printer_name, h.c.success)
+        day_q = (sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
+                           sa.func.total(h.c.filament_mm)).where(*conds).group_by(*day_cols))
     with engine.connect() as conn:
-        if since is None and not direct:
-            source = "history_rollup_combo"
-            day_q = sa.select(rd.c.day, rd.c.printer_name, rd.c.success, rd.c.n,
-                              rd.c.printing_s, rd.c.filament_mm)
-            if printer:
-                day_q = day_q.where(rd.c.printer_name == printer)
-        else:
-            source = "temp.history_groups"
-            conds = ["success IS NOT NULL"]
-            if since is not None:
-                conds.append("day >= :day")
-                params["day"] = day_of(since)
-            if printer:
-                conds.append("printer_name = :printer")
-            conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS history_groups "
-                                 f"({_COMBO_COLS})")
-            conn.exec_driver_sql("DELETE FROM temp.history_groups")
-            conn.execute(sa.text(
-                f"INSERT INTO temp.history_groups ({_COMBO_COLS}) "
-                "SELECT printer_name, COALESCE(model_id, 0), profile, material, success, "
-                "reason_key, COUNT(*) FROM history_jobs WHERE " + " AND ".join(conds) +
-                " GROUP BY printer_name, model_id, profile, material, success, reason_key"),
-                params)
-            day_cols = (h.c.day, h.c.printer_name, h.c.success)
-            day_q = sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
-                              sa.func.total(h.c.filament_mm)).where(h.c.success.is_not(None))
-            if since is not None:
-                day_q = day_q.where(h.c.day >= day_of(since))
-            if printer:
-                day_q = day_q.where(h.c.printer_name == printer)
-            day_q = day_q.group_by(*day_cols)
-        dims: dict[str, Sequence[Any]] = {}
-        for dim, col in (("model", "model_key"), ("profile", "profile"),
-                         ("printer", "printer_name"), ("material", "material")):
-            dims[dim] = conn.execute(sa.text(
-                f"SELECT {col}, SUM(n), SUM(n * success) FROM {source}{where} "
-                f"GROUP BY {col}"), params).all()
-        reasons = conn.execute(sa.text(
-            f"SELECT reason_key, SUM(n) FROM {source} WHERE success = 0"
-            + (" AND printer_name = :printer" if printer else "")
-            + " GROUP BY reason_key"), params).all()
-        combos = conn.execute(sa.text(
-            f"SELECT model_key, profile, printer_name, material, SUM(n), SUM(n * success) "
-            f"FROM {source}{where} GROUP BY model_key, profile, printer_name, material "
-            "ORDER BY SUM(n) DESC, model_key, profile, printer_name, material LIMIT :top"),
-            params).all()
+        groups = conn.execute(combo_q).all()
         days = conn.execute(day_q).all()
-        ids = {int(r[0]) for r in dims["model"] if r[0]} | {int(r[0]) for r in combos if r[0]}
-        titles = _model_titles(conn, ids)
+        titles = _model_titles(conn, {int(r[1]) for r in groups if r[1]})
+    by, combinations, reasons = fold_groups(groups, titles, top)
+    prints = sum(r.prints for r in by["printer"])
+    successes = sum(r.successes for r in by["printer"])
+    weeks, daily = fold_days(days)
+    return Statistics(prints, successes, by, combinations, reasons, weeks, daily,
+                      seconds=time.perf_counter() - t0, since=since, groups=len(groups))
+
+
+def fold_groups(groups: Sequence[Any], titles: dict[int, str], top: int = 500
+                ) -> tuple[dict[str, list[Rate]], list[Rate], list[tuple[str, int]]]:
+    """Rates per dimension, the ``top`` combinations by prints and the
+    failure reasons from (printer, model, profile, material, success,
+    reason, n) groups, in one pass (pure).  Model 0 or None: not in the
+    library."""
+    by_model: dict[Any, list[int]] = {}
+    by_profile: dict[Any, list[int]] = {}
+    by_printer: dict[Any, list[int]] = {}
+    by_material: dict[Any, list[int]] = {}
+    combos: dict[Any, list[int]] = {}
+    reasons: dict[str, int] = {}
+    for printer, model_key, profile, material, success, reason, count in groups:
+        n = int(count)
+        good = n if success else 0
+        model = model_key or None
+        for table, key in ((by_model, model), (by_profile, profile), (by_printer, printer),
+                           (by_material, material), (combos, (model, profile, printer,
+                                                               material))):
+            cell = table.get(key)
+            if cell is None:
+                table[key] = [n, good]
+            else:
+                cell[0] += n
+                cell[1] += good
+        if not success:
+            r = reason or "unknown"
+            reasons[r] = reasons.get(r, 0) + n
 
     def label(dim: str, key: Any) -> str:
         if dim == "model":
             return "(not in the library)" if not key else titles.get(int(key), f"model #{key}")
         return str(key) if key else "(unknown)"
 
-    by = {dim: _ranked([Rate((r[0] or None,) if dim == "model" else (r[0],), label(dim, r[0]),
-                             int(r[1]), int(r[2] or 0)) for r in rows])
-          for dim, rows in dims.items()}
+    by = {dim: _ranked([Rate((key,), label(dim, key), c[0], c[1]) for key, c in table.items()])
+          for dim, table in (("model", by_model), ("profile", by_profile),
+                             ("printer", by_printer), ("material", by_material))}
+    biggest = heapq.nsmallest(top, combos.items(),
+                              key=lambda kv: (-kv[1][0], tuple(str(x) for x in kv[0])))
     combinations = _ranked([
-        Rate((r[0] or None, r[1], r[2], r[3]),
-             " \u00b7 ".join(label(d, k) for d, k in zip(
-                 ("model", "profile", "printer", "material"), r[:4], strict=True)),
-             int(r[4]), int(r[5] or 0)) for r in combos])
-    prints = sum(r.prints for r in by["printer"])
-    successes = sum(r.successes for r in by["printer"])
-    weeks, daily = fold_days(days)
-    return Statistics(prints, successes, by, combinations,
-                      sorted(((str(k) or "unknown", int(n)) for k, n in reasons),
-                             key=lambda kv: (-kv[1], kv[0])),
-                      weeks, daily, seconds=time.perf_counter() - t0, since=since,
-                      groups=len(combos))
+        Rate(key, " \u00b7 ".join(label(d, k) for d, k in zip(
+            ("model", "profile", "printer", "material"), key, strict=True)), c[0], c[1])
+        for key, c in biggest])
+    return by, combinations, sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 def fold_days(days: Sequence[Any]) -> tuple[list[WeekPoint], dict[str, list[tuple[int, int]]]]:

@@ -32,7 +32,7 @@ from history import derive, rollup
 from history.errors import HistoryError
 from history.recorder import Durations
 from history.records import ACTIVE, ROW_FIELDS, HistoryFilter, HistoryRow
-from history.schema import history_jobs
+from history.schema import history_jobs, rollup_combo, rollup_day
 from printers import schema as ps
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,13 @@ class HistoryStore:
             return [_history_row(m) for m in conn.execute(query).mappings()]
 
     def count(self, flt: HistoryFilter) -> int:
+        if flt == HistoryFilter():  # everything: the rollup's ended jobs + the active ones
+            with self.engine.connect() as conn:
+                ended = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(rollup_combo.c.n),
+                                                                0))).scalar_one()
+                active = conn.execute(sa.select(sa.func.count()).select_from(history_jobs)
+                                      .where(history_jobs.c.outcome.in_(ACTIVE))).scalar_one()
+            return int(ended) + int(active)
         query = sa.select(sa.func.count()).select_from(history_jobs)
         for cond in self._where(flt):
             query = query.where(cond)
@@ -282,14 +289,14 @@ class HistoryStore:
     def printers(self) -> list[str]:
         with self.engine.connect() as conn:
             names = set(conn.execute(sa.select(ps.printers.c.name)).scalars())
-            names |= set(conn.execute(sa.select(history_jobs.c.printer_name).distinct())
+            names |= set(conn.execute(sa.select(rollup_day.c.printer_name).distinct())
                          .scalars())
         return sorted(names)
 
     def reasons(self) -> list[str]:
         with self.engine.connect() as conn:
             return sorted(conn.execute(
-                sa.select(history_jobs.c.reason_key).where(history_jobs.c.reason_key != "")
+                sa.select(rollup_combo.c.reason_key).where(rollup_combo.c.reason_key != "")
                 .distinct()).scalars())
 
     def _select(self, flt: HistoryFilter) -> sa.Select[Any]:

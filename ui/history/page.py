@@ -48,17 +48,23 @@ class JobDetail(QWidget):
         self.text.setWordWrap(True)
         self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-        self.plot = pg.PlotWidget()
-        self.plot.setBackground(None)
-        self.plot.setTitle("Temperatures")
-        self.plot.setLabel("left", "\u00b0C")
-        self.plot.setLabel("bottom", "s since start")
-        self.plot.addLegend(offset=(10, 10))
-        self.plot.setMinimumHeight(160)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.text)
-        layout.addWidget(self.plot, 1)
+        self.plot: pg.PlotWidget | None = None  # made with the first job shown
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.addWidget(self.text)
+        self._layout.addStretch(1)
+
+    def _make_plot(self) -> pg.PlotWidget:
+        if self.plot is None:
+            self.plot = pg.PlotWidget()
+            self.plot.setBackground(None)
+            self.plot.setTitle("Temperatures")
+            self.plot.setLabel("left", "\u00b0C")
+            self.plot.setLabel("bottom", "s since start")
+            self.plot.addLegend(offset=(10, 10))
+            self.plot.setMinimumHeight(160)
+            self._layout.insertWidget(1, self.plot, 1)
+        return self.plot
 
     def show_row(self, row: HistoryRow) -> None:
         self.job_id = row.job_id
@@ -84,7 +90,7 @@ class JobDetail(QWidget):
             lines.append(f"Filament: {row.filament_mm / 1000:.2f} m{est}")
         lines.append(f"Lines confirmed: {row.lines_confirmed:,} / {row.lines_total:,}")
         self.text.setText("<br>".join(lines))
-        self.plot.clear()
+        self._make_plot().clear()
         job_id = row.job_id
         self.bridge.call(lambda s: s.temperatures(job_id), lambda t: self._trace(job_id, t))
 
@@ -92,18 +98,19 @@ class JobDetail(QWidget):
                samples: list[tuple[float, str, float | None, float | None]]) -> None:
         if job_id != self.job_id:
             return
-        self.plot.clear()
+        plot = self._make_plot()
+        plot.clear()
         sensors: dict[str, list[tuple[float, float | None, float | None]]] = {}
         for t, sensor, actual, target in samples:
             sensors.setdefault(sensor, []).append((t, actual, target))
-        self.plot.setTitle("Temperatures" if samples else "No temperature trace recorded")
+        plot.setTitle("Temperatures" if samples else "No temperature trace recorded")
         for i, (sensor, pts) in enumerate(sorted(sensors.items())):
             colour = PALETTE[i % len(PALETTE)]
             xs = [p[0] for p in pts]
-            self.plot.plot(xs, [p[1] if p[1] is not None else float("nan") for p in pts],
-                           pen=pg.mkPen(colour, width=2), name=sensor)
-            self.plot.plot(xs, [p[2] if p[2] is not None else float("nan") for p in pts],
-                           pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
+            plot.plot(xs, [p[1] if p[1] is not None else float("nan") for p in pts],
+                      pen=pg.mkPen(colour, width=2), name=sensor)
+            plot.plot(xs, [p[2] if p[2] is not None else float("nan") for p in pts],
+                      pen=pg.mkPen(colour, width=1, style=Qt.PenStyle.DashLine))
 
 
 class HistoryTab(QWidget):

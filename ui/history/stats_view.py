@@ -154,16 +154,6 @@ class StatsView(QWidget):
         self.reason_view.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
 
-        self.rate_plot = _plot("Success rate per week", "%")
-        self.daily_plot = _plot("Prints per day per printer", "prints")
-        self.daily_plot.addLegend(offset=(10, 10))
-        self.time_plot = _plot("Print time (h) and filament (m/10) per week", "")
-        self.time_plot.addLegend(offset=(10, 10))
-        self.reason_plot = pg.PlotWidget()
-        self.reason_plot.setBackground(None)
-        self.reason_plot.setTitle("Failure reasons")
-        self.reason_plot.setMinimumHeight(170)
-
         top = QHBoxLayout()
         top.addWidget(self.summary, 1)
         top.addWidget(QLabel("Success rates"))
@@ -171,16 +161,15 @@ class StatsView(QWidget):
         tables = QSplitter(Qt.Orientation.Vertical)
         tables.addWidget(self.rate_view)
         tables.addWidget(self.reason_view)
-        plots = QWidget()
-        grid = QGridLayout(plots)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.addWidget(self.rate_plot, 0, 0)
-        grid.addWidget(self.daily_plot, 0, 1)
-        grid.addWidget(self.time_plot, 1, 0)
-        grid.addWidget(self.reason_plot, 1, 1)
+        # The plots are made when the view is first shown (pyqtgraph widgets
+        # cost a moment each; the history table should not wait for them).
+        self.plots = QWidget()
+        self._grid = QGridLayout(self.plots)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self.rate_plot: pg.PlotWidget | None = None
         split = QSplitter()
         split.addWidget(tables)
-        split.addWidget(plots)
+        split.addWidget(self.plots)
         split.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
@@ -194,8 +183,29 @@ class StatsView(QWidget):
         if self.isVisible():
             self.refresh()
 
+    def _make_plots(self) -> None:
+        if self.rate_plot is not None:
+            return
+        self.rate_plot = _plot("Success rate per week", "%")
+        self.daily_plot = _plot("Prints per day per printer", "prints")
+        self.daily_plot.addLegend(offset=(10, 10))
+        self.time_plot = _plot("Print time (h) and filament (m/10) per week", "")
+        self.time_plot.addLegend(offset=(10, 10))
+        self.reason_plot = pg.PlotWidget()
+        self.reason_plot.setBackground(None)
+        self.reason_plot.setTitle("Failure reasons")
+        self.reason_plot.setMinimumHeight(170)
+
+        self._grid.addWidget(self.rate_plot, 0, 0)
+        self._grid.addWidget(self.daily_plot, 0, 1)
+        self._grid.addWidget(self.time_plot, 1, 0)
+        self._grid.addWidget(self.reason_plot, 1, 1)
+        if self.stats is not None:
+            self._show(self.stats)
+
     def showEvent(self, event: Any) -> None:
         super().showEvent(event)
+        self._make_plots()
         if self._stale:
             self.refresh()
 
@@ -224,6 +234,8 @@ class StatsView(QWidget):
                 f"(<b>{st.rate:.1%}</b>) \u00b7 computed in {st.seconds * 1000:.0f} ms")
         self._show_rates()
         self.reasons.set_reasons(st.reasons)
+        if self.rate_plot is None:
+            return
         self._plot_weeks(st)
         self._plot_daily(st)
         self._plot_reasons(st)
