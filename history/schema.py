@@ -94,6 +94,17 @@ rollup_combo = sa.Table(
     sa.Column("filament_mm", sa.Float, nullable=False),
 )
 
+# Per dimension (model, profile, printer, material: ``key`` as text, '' for
+# unknown or not in the library) and per failure reason (dim "reason").
+rollup_dim = sa.Table(
+    "history_rollup_dim",
+    metadata,
+    sa.Column("dim", sa.String(10), primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("success", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
 rollup_day = sa.Table(
     "history_rollup_day",
     metadata,

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from history.derive import day_of, week_of
 from history.errors import FilterError
-from history.schema import history_jobs, rollup_combo, rollup_day
+from history.schema import history_jobs, rollup_combo, rollup_day, rollup_dim
 
 DIMENSIONS = ("model", "profile", "printer", "material")
 
@@ -101,34 +101,27 @@ def compute(engine: Engine, since: float | None = None, printer: str | None = No
             *, direct: bool = False, top: int = 500) -> Statistics:
     """Every statistic over the ended jobs (since ``since``, on ``printer``).
 
-    The groups by (printer, model, profile, material, success, reason) come
-    from their rollup, or, with a date range (the rollup has no dates) or
-    ``direct``, from one GROUP BY scan of ``history_jobs`` over its covering
-    index; every rate, the top combinations and the reasons are folded from
-    them in one pass.  The trends come from the per-day rollup, or from a
-    GROUP BY day scan over the other covering index."""
+    Without a filter, from the rollups (see :func:`_from_rollups`).  With a
+    date range or a printer (or ``direct``), from two GROUP BY scans of
+    ``history_jobs`` over its covering indexes: by (printer, model, profile,
+    material, success, reason), folded in one pass into every rate, the top
+    combinations and the reasons; and by (day, printer, success) for the
+    trends."""
     t0 = time.perf_counter()
-    h, rc, rd = history_jobs, rollup_combo, rollup_day
-    if since is None and not direct:
-        combo_q = sa.select(rc.c.printer_name, rc.c.model_key, rc.c.profile, rc.c.material,
-                            rc.c.success, rc.c.reason_key, rc.c.n)
-        day_q = sa.select(rd.c.day, rd.c.printer_name, rd.c.success, rd.c.n,
-                          rd.c.printing_s, rd.c.filament_mm)
-        if printer:
-            combo_q = combo_q.where(rc.c.printer_name == printer)
-            day_q = day_q.where(rd.c.printer_name == printer)
-    else:
-        conds: list[Any] = [h.c.success.is_not(None)]
-        if since is not None:
-            conds.append(h.c.day >= day_of(since))
-        if printer:
-            conds.append(h.c.printer_name == printer)
-        combo_cols = (h.c.printer_name, h.c.model_id, h.c.profile, h.c.material, h.c.success,
-                      h.c.reason_key)
-        combo_q = sa.select(*combo_cols, sa.func.count()).where(*conds).group_by(*combo_cols)
-        day_cols = (h.c.day, h.c.printer_name, h.c.success)
-        day_q = (sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
-                           sa.func.total(h.c.filament_mm)).where(*conds).group_by(*day_cols))
+    h = history_jobs
+    if since is None and not printer and not direct:
+        return _from_rollups(engine, top, t0)
+    conds: list[Any] = [h.c.success.is_not(None)]
+    if since is not None:
+        conds.append(h.c.day >= day_of(since))
+    if printer:
+        conds.append(h.c.printer_name == printer)
+    combo_cols = (h.c.printer_name, h.c.model_id, h.c.profile, h.c.material, h.c.success,
+                  h.c.reason_key)
+    combo_q = sa.select(*combo_cols, sa.func.count()).where(*conds).group_by(*combo_cols)
+    day_cols = (h.c.day, h.c.printer_name, h.c.success)
+    day_q = (sa.select(*day_cols, sa.func.count(), sa.func.total(h.c.printing_s),
+                       sa.func.total(h.c.filament_mm)).where(*conds).group_by(*day_cols))
     with engine.connect() as conn:
         groups = conn.execute(combo_q).all()
         days = conn.execute(day_q).all()
@@ -139,6 +132,53 @@ def compute(engine: Engine, since: float | None = None, printer: str | None = No
     weeks, daily = fold_days(days)
     return Statistics(prints, successes, by, combinations, reasons, weeks, daily,
                       seconds=time.perf_counter() - t0, since=since, groups=len(groups))
+
+
+def _from_rollups(engine: Engine, top: int, t0: float) -> Statistics:
+    """Everything, from the rollups: per dimension and reason (a few hundred
+    rows), the top combinations (a GROUP BY over the combination rollup) and
+    the days."""
+    rc, rd, rm = rollup_combo, rollup_day, rollup_dim
+    combo_keys = (rc.c.model_key, rc.c.profile, rc.c.printer_name, rc.c.material)
+    prints = sa.func.sum(rc.c.n)
+    with engine.connect() as conn:
+        dims = conn.execute(sa.select(rm.c.dim, rm.c.key, rm.c.success, rm.c.n)).all()
+        combos = conn.execute(
+            sa.select(*combo_keys, prints, sa.func.sum(rc.c.n * rc.c.success))
+            .group_by(*combo_keys).order_by(prints.desc(), *combo_keys).limit(top)).all()
+        days = conn.execute(sa.select(rd.c.day, rd.c.printer_name, rd.c.success, rd.c.n,
+                                      rd.c.printing_s, rd.c.filament_mm)).all()
+        ids = {int(r[1]) for r in dims if r[0] == "model" and r[1]}
+        titles = _model_titles(conn, ids | {int(r[0]) for r in combos if r[0]})
+
+    def label(dim: str, key: Any) -> str:
+        if dim == "model":
+            return "(not in the library)" if not key else titles.get(int(key), f"model #{key}")
+        return str(key) if key else "(unknown)"
+
+    cells: dict[str, dict[str, list[int]]] = {d: {} for d in DIMENSIONS}
+    reasons: list[tuple[str, int]] = []
+    for dim, key, success, n in dims:
+        if dim == "reason":
+            reasons.append((str(key) or "unknown", int(n)))
+            continue
+        cell = cells[dim].setdefault(str(key), [0, 0])
+        cell[0] += int(n)
+        cell[1] += int(n) if success else 0
+    by = {dim: _ranked([Rate(((int(k) if k else None) if dim == "model" else k,),
+                             label(dim, k), c[0], c[1]) for k, c in cells[dim].items()])
+          for dim in DIMENSIONS}
+    combinations = _ranked([
+        Rate((r[0] or None, r[1], r[2], r[3]),
+             " \u00b7 ".join(label(d, k) for d, k in zip(
+                 ("model", "profile", "printer", "material"), r[:4], strict=True)),
+             int(r[4]), int(r[5] or 0)) for r in combos])
+    weeks, daily = fold_days(days)
+    total = sum(r.prints for r in by["printer"])
+    ok = sum(r.successes for r in by["printer"])
+    return Statistics(total, ok, by, combinations,
+                      sorted(reasons, key=lambda kv: (-kv[1], kv[0])), weeks, daily,
+                      seconds=time.perf_counter() - t0, groups=len(dims))
 
 
 def fold_groups(groups: Sequence[Any], titles: dict[int, str], top: int = 500
@@ -179,7 +219,8 @@ def fold_groups(groups: Sequence[Any], titles: dict[int, str], top: int = 500
           for dim, table in (("model", by_model), ("profile", by_profile),
                              ("printer", by_printer), ("material", by_material))}
     biggest = heapq.nsmallest(top, combos.items(),
-                              key=lambda kv: (-kv[1][0], tuple(str(x) for x in kv[0])))
+                              key=lambda kv: (-kv[1][0], kv[0][0] or 0, str(kv[0][1]),
+                                             str(kv[0][2]), str(kv[0][3])))
     combinations = _ranked([
         Rate(key, " \u00b7 ".join(label(d, k) for d, k in zip(
             ("model", "profile", "printer", "material"), key, strict=True)), c[0], c[1])
