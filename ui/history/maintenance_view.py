@@ -30,10 +30,10 @@ from ui.history.bridge import HistoryBridge
 
 def _value(counter: str, value: float) -> str:
     if counter == "jobs":
-        return f"{value:.0f} jobs"
+        return f"{value:,.0f} jobs"
     if counter == "print_hours":
-        return f"{value:.1f} h"
-    return f"{value:.1f} m"
+        return f"{value:,.1f} h"
+    return f"{value:,.1f} m"
 
 
 class MaintenanceView(QWidget):

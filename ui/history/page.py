@@ -162,7 +162,7 @@ class HistoryTab(QWidget):
         self.view.verticalHeader().hide()
         self.view.verticalHeader().setDefaultSectionSize(22)
         self.view.horizontalHeader().setStretchLastSection(True)
-        for col, width in enumerate((120, 90, 190, 110, 70, 120, 90, 150, 70, 70)):
+        for col, width in enumerate((120, 80, 180, 100, 65, 115, 120, 140, 70, 70)):
             self.view.setColumnWidth(col, width)
         self.view.selectionModel().currentRowChanged.connect(
             lambda cur, _prev: self._selected(cur.row()))
@@ -182,6 +182,7 @@ class HistoryTab(QWidget):
         split.addWidget(self.detail)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
+        split.setSizes([1000, 400])
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(split, 1)

@@ -138,7 +138,7 @@ def test_maintenance_counters_reset_and_reminders(qtbot, small_engine) -> None: 
         qtbot.waitUntil(lambda: view.printer.count() >= 4, timeout=WAIT)
         qtbot.waitUntil(lambda: view.counter_labels["jobs"].text().endswith("jobs"),
                         timeout=WAIT)
-        jobs = int(view.counter_labels["jobs"].text().split()[0])
+        jobs = int(view.counter_labels["jobs"].text().split()[0].replace(",", ""))
         assert jobs == service.store.count(HistoryFilter(printer=view.printer.currentText()))
         view.new_counter.setCurrentIndex(view.new_counter.findData("jobs"))
         view.new_threshold.setValue(5)
