@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -19,6 +20,8 @@ from app.services import Services
 from printers.connection import LinkStatus
 from printers.errors import GcodeFileError, PrinterNotFoundError
 from printers.jobs import GcodeProgram, JobSnapshot, JobState
+
+log = logging.getLogger(__name__)
 
 NAME = "print"
 HELP = "stream a G-code file to a printer"
@@ -79,6 +82,7 @@ def run(args: argparse.Namespace, services: Services) -> int:
         conn.disconnect()
     if bar:
         sys.stderr.write("\n")
+    _record_history(services)
     record = services.printers.store.job(job_id)
     if args.json:
         print(json.dumps(record.as_dict(), indent=2))
@@ -90,6 +94,17 @@ def run(args: argparse.Namespace, services: Services) -> int:
     if state is JobState.FAILED:
         return EXIT_FAILED
     return EXIT_STOPPED
+
+
+def _record_history(services: Services) -> None:
+    """The job's history row, with the durations measured while it ran (the
+    print's outcome does not depend on it)."""
+    try:
+        future = services.history.sync()
+        if future is not None:
+            future.result(120)
+    except Exception as exc:
+        log.warning("the print history was not updated: %s", exc)
 
 
 def _draw(snap: JobSnapshot) -> None:
