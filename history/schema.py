@@ -135,3 +135,28 @@ reminders = sa.Table(
     sa.Column("note", sa.Text, nullable=False, server_default=""),
     sa.Column("created_at", sa.Float, nullable=False),
 )
+
+#: A job deleted from ``print_jobs`` leaves the history (ON DELETE CASCADE);
+#: this trigger takes its contribution out of the rollups.  (Syncs rewrite
+#: rows with an upsert, which fires no delete trigger.)
+TRIGGER_DDL: tuple[str, ...] = (
+    "CREATE TRIGGER history_jobs_rollup_ad AFTER DELETE ON history_jobs "
+    "WHEN old.success IS NOT NULL BEGIN "
+    "UPDATE history_rollup_combo SET n = n - 1, "
+    "printing_s = printing_s - COALESCE(old.printing_s, 0), "
+    "filament_mm = filament_mm - COALESCE(old.filament_mm, 0) "
+    "WHERE printer_name = old.printer_name AND model_key = COALESCE(old.model_id, 0) "
+    "AND profile = old.profile AND material = old.material AND success = old.success "
+    "AND reason_key = old.reason_key; "
+    "UPDATE history_rollup_day SET n = n - 1, "
+    "printing_s = printing_s - COALESCE(old.printing_s, 0), "
+    "filament_mm = filament_mm - COALESCE(old.filament_mm, 0) "
+    "WHERE day = old.day AND printer_name = old.printer_name AND success = old.success; "
+    "UPDATE history_rollup_dim SET n = n - 1 WHERE success = old.success AND ("
+    "(dim = 'model' AND key = COALESCE(CAST(old.model_id AS VARCHAR), '')) "
+    "OR (dim = 'profile' AND key = old.profile) "
+    "OR (dim = 'printer' AND key = old.printer_name) "
+    "OR (dim = 'material' AND key = old.material) "
+    "OR (old.success = 0 AND dim = 'reason' AND key = old.reason_key)); "
+    "END",
+)

@@ -142,12 +142,15 @@ def _from_rollups(engine: Engine, top: int, t0: float) -> Statistics:
     combo_keys = (rc.c.model_key, rc.c.profile, rc.c.printer_name, rc.c.material)
     prints = sa.func.sum(rc.c.n)
     with engine.connect() as conn:
-        dims = conn.execute(sa.select(rm.c.dim, rm.c.key, rm.c.success, rm.c.n)).all()
+        dims = conn.execute(sa.select(rm.c.dim, rm.c.key, rm.c.success, rm.c.n)
+                            .where(rm.c.n > 0)).all()
         combos = conn.execute(
             sa.select(*combo_keys, prints, sa.func.sum(rc.c.n * rc.c.success))
-            .group_by(*combo_keys).order_by(prints.desc(), *combo_keys).limit(top)).all()
+            .group_by(*combo_keys).having(prints > 0)
+            .order_by(prints.desc(), *combo_keys).limit(top)).all()
         days = conn.execute(sa.select(rd.c.day, rd.c.printer_name, rd.c.success, rd.c.n,
-                                      rd.c.printing_s, rd.c.filament_mm)).all()
+                                      rd.c.printing_s, rd.c.filament_mm)
+                            .where(rd.c.n > 0)).all()
         ids = {int(r[1]) for r in dims if r[0] == "model" and r[1]}
         titles = _model_titles(conn, ids | {int(r[0]) for r in combos if r[0]})
 

@@ -48,10 +48,14 @@ def test_rollups_follow_every_sync_and_match_a_full_scan(engine) -> None:  # typ
     assert all(a.week < b.week for a, b in zip(after.weeks, after.weeks[1:], strict=False))
 
 
-def test_a_deleted_job_leaves_the_history(engine) -> None:  # type: ignore[no-untyped-def]
-    synthetic.seed(engine, 50, end=1_750_000_000.0)
+def test_deleted_jobs_leave_the_history_and_its_rollups(engine) -> None:  # type: ignore[no-untyped-def]
+    synthetic.seed(engine, 300, end=1_750_000_000.0)
     with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
-        conn.execute(ps.jobs.delete().where(ps.jobs.c.id == 1))
-        assert conn.execute(sa.select(sa.func.count()).select_from(history_jobs)).scalar_one() \
-            == 49
+        gone = conn.execute(sa.select(history_jobs.c.job_id)
+                            .where(history_jobs.c.success == 0).limit(30)).scalars().all()
+        conn.execute(ps.jobs.delete().where(ps.jobs.c.id.in_([*gone, 1, 2, 3])))
+        left = conn.execute(sa.select(sa.func.count()).select_from(history_jobs)).scalar_one()
+    assert left == 300 - len({*gone, 1, 2, 3})
+    st = stats.compute(engine)
+    assert st.prints == left
+    assert st.as_dict() == stats.compute(engine, direct=True).as_dict()

@@ -22,9 +22,12 @@ def upgrade() -> None:
     from history import schema
 
     schema.metadata.create_all(op.get_bind())
+    for ddl in schema.TRIGGER_DDL:
+        op.execute(ddl)
 
 
 def downgrade() -> None:
     from history import schema
 
+    op.execute("DROP TRIGGER IF EXISTS history_jobs_rollup_ad")
     schema.metadata.drop_all(op.get_bind())
