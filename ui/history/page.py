@@ -122,6 +122,9 @@ class HistoryTab(QWidget):
         super().__init__(parent)
         self.bridge = bridge
         self.model = HistoryTableModel(bridge)
+        # The first page is asked for at once: the query thread reads it while
+        # the widgets are being made.
+        self.model.reload()
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search file or model\u2026")
         self.search.setClearButtonEnabled(True)
@@ -277,7 +280,7 @@ class HistoryArea(QWidget):
         self._reload.setInterval(300)
         self._reload.timeout.connect(self.refresh)
         bridge.changed.connect(lambda _ids: self._reload.start())
-        self.refresh()
+        self._load_choices()  # (the table's first page is on its way already)
 
     @property
     def model(self) -> HistoryTableModel:
@@ -287,6 +290,9 @@ class HistoryArea(QWidget):
         """Reload what is shown (after a sync wrote rows)."""
         self.history.model.reload()
         self.stats.invalidate()
+        self._load_choices()
+
+    def _load_choices(self) -> None:
         self.bridge.call(lambda s: (s.printers(), s.reasons()), self._choices)
 
     def _choices(self, result: tuple[list[str], list[str]]) -> None:
