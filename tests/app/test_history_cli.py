@@ -61,3 +61,26 @@ def test_history_filters_csv_and_stats_over_backfilled_jobs(tmp_path: Path) -> N
     assert r.returncode == 0 and "by material:" in r.stdout and "failure reasons:" in r.stdout
     assert layerline("history", "--since", "yesterday", basedir=tmp_path).returncode == 1
     assert layerline("history", "--outcome", "exploded", basedir=tmp_path).returncode == 2
+
+
+def test_a_print_from_the_command_line_lands_in_the_history_with_its_durations(  # type: ignore[no-untyped-def]
+        tmp_path: Path) -> None:
+    from printers.firmware import FirmwareConfig
+    from printers.virtual import VirtualPrinter
+    from tests.history.conftest import write_sliced
+
+    gfile = tmp_path / "clip.gcode"
+    write_sliced(gfile, 200, material="ASA", preset="0.25mm SPEED", filament_mm=640)
+    with VirtualPrinter(FirmwareConfig(heat_rate_hotend=2000.0, heat_rate_bed=2000.0,
+                                       home_time=0.01)) as vp:
+        assert layerline("printers", "add", "vp", "--serial", vp.path,
+                         basedir=tmp_path).returncode == 0
+        r = layerline("print", str(gfile), "--printer", "vp", basedir=tmp_path)
+        assert r.returncode == 0, r.stderr
+    r = layerline("history", "--json", basedir=tmp_path)
+    (job,) = json.loads(r.stdout)["jobs"]
+    assert (job["outcome"], job["material"], job["profile"]) == (
+        "completed", "ASA", "0.25mm SPEED")
+    assert job["filament_mm"] == 640.0
+    # Measured while it ran (a derived row would know no paused time).
+    assert job["paused_s"] == 0.0 and job["printing_s"] > 0 and job["heating_s"] is not None
