@@ -189,6 +189,9 @@ class PrintJob:
     _drain_then: str | None = None  # "pause" | "cancel": once the window is empty
     _slicer_eta: float | None = None
     _slicer_eta_at: float = 0.0
+    # M108 sent: "paused for user" keep-alives already on the wire are stale
+    # until the firmware confirms the next line (the M0/M600 itself).
+    _user_resumed: bool = False
 
     # -- driven by the I/O thread ------------------------------------------------
     def start(self, proto: MarlinProtocol, now_wall: float | None = None) -> None:
@@ -226,6 +229,7 @@ class PrintJob:
         if self.state.ended:
             return
         if isinstance(event, Acked) and isinstance(event.tag, int):
+            self._user_resumed = False
             self.confirmed = max(self.confirmed, event.tag + 1)
             if self.state is JobState.HEATING and event.command[:1] == "M" and gcode.code_of(
                 event.command
@@ -242,7 +246,7 @@ class PrintJob:
                 if left is not None:
                     self._slicer_eta, self._slicer_eta_at = left, time.monotonic()
         elif isinstance(event, WaitingForUser):
-            if self.state in (JobState.PRINTING, JobState.HEATING):
+            if self.state in (JobState.PRINTING, JobState.HEATING) and not self._user_resumed:
                 self.waiting_for_user = True
                 self.state = JobState.PAUSED
                 self.reason = f"waiting for the user at the printer ({event.text})"
@@ -266,6 +270,7 @@ class PrintJob:
         if self.waiting_for_user:
             proto.send_now("M108")  # the firmware's emergency parser continues M0/M600
             self.waiting_for_user = False
+            self._user_resumed = True
         else:
             for cmd in self.job_gcode.resume:
                 proto.enqueue(cmd)

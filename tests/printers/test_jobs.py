@@ -97,6 +97,14 @@ def test_user_waits_pause_and_resume_with_m108(tmp_path: Path) -> None:
     assert job.state is JobState.PAUSED and job.waiting_for_user
     job.resume(proto)
     assert proto.outgoing(0.0).startswith(b"M108\n")
+    # A "paused for user" keep-alive already on the wire when M108 went out
+    # does not pause the job again; once the firmware confirms a line, a new
+    # wait does.
+    job.on_event(WaitingForUser("paused for user"), proto)
+    assert job.state is JobState.PRINTING and not job.waiting_for_user
+    job.on_event(Acked(0, 1, job.program.lines[0].command), proto)
+    job.on_event(WaitingForUser("paused for user"), proto)
+    assert job.state is JobState.PAUSED
 
 
 def test_m73_remaining_time_is_the_eta(tmp_path: Path) -> None:
