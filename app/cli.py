@@ -42,6 +42,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.queue",
     "app.commands.farm",
     "app.commands.history",
+    "app.commands.stats",
     "app.commands.confirm",
     "app.commands.virtual_printer",
     "app.commands.import_",

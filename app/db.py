@@ -41,7 +41,8 @@ app_state = sa.Table(
 
 #: Domain packages whose ``schema`` module defines tables of the desktop
 #: database.  Add a package here when it gains tables (and a migration).
-SCHEMA_MODULES: tuple[str, ...] = ("printers.schema", "library.schema", "reviews.schema")
+SCHEMA_MODULES: tuple[str, ...] = ("printers.schema", "library.schema", "reviews.schema",
+                                   "history.schema")
 
 
 def target_metadata() -> list[sa.MetaData]:

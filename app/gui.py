@@ -220,6 +220,7 @@ def build_window(
 
     services.database.on_ready(library_service_ready)
     services.database.on_ready(lambda: _start_outbox(services))
+    _add_history_area(window, services, caller)
 
     def files_opened(files: list[Path]) -> None:
         # Files opened or dropped go to the library (G-code joins it too).
@@ -294,6 +295,37 @@ def open_setup_guide(services: services_mod.Services, holder: dict[str, Any]) ->
     holder["setup"] = wizard
     wizard.open()
     return wizard
+
+
+def _add_history_area(window: object, services: services_mod.Services, caller: Any) -> None:
+    """The Queue & History area: its service is built on the database thread
+    once the database is open (its first sync, the backfill, then runs on
+    its own work thread); the page is installed on the GUI thread."""
+
+    def install(history: Any) -> None:
+        if services.is_closed:
+            return
+        from ui.history.bridge import HistoryBridge
+        from ui.history.page import HistoryArea
+
+        bridge = HistoryBridge(history)
+        services.register_cleanup("history bridge", bridge.close)
+        area = HistoryArea(bridge)
+        bridge.setParent(area)
+        bridge.failed.connect(lambda exc: services.notifier.post(
+            str(exc), notify.Level.ERROR))
+        area.history.exported.connect(
+            lambda text: services.notifier.post(text, notify.Level.SUCCESS))
+        window.set_area_page("history", area)  # type: ignore[attr-defined]
+
+    def ready() -> None:  # on the database thread
+        try:
+            history = services.history
+        except services_mod.ServicesClosedError:
+            return
+        caller.call(lambda: install(history))
+
+    services.database.on_ready(ready)
 
 
 def _add_printers_area(window: object, services: services_mod.Services) -> None:

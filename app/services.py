@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start
     from sqlalchemy.engine import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
+    from history.recorder import DurationRecorder
+    from history.service import HistoryService
     from library.service import LibraryService
     from printers.farm.service import Farm
     from printers.service import PrintersService
@@ -57,6 +59,8 @@ class Services:
     _library_guard: threading.Lock = field(default_factory=threading.Lock)
     _farm: Any = None
     _closed: bool = False
+    recorder: DurationRecorder | None = None
+    _history: Any = None
 
     @property
     def engine(self) -> Engine:
@@ -153,6 +157,19 @@ class Services:
                     max_heating=self.settings.settings.printers.max_heating_together)
                 log.debug("farm ready")
             return self._farm  # type: ignore[no-any-return]
+
+    @property
+    def history(self) -> HistoryService:
+        """Print history and statistics, built on first use (off the GUI
+        thread: it waits for the database); its first sync backfills."""
+        with self._library_guard:
+            if self._history is None:
+                if self._closed:
+                    raise ServicesClosedError("the app is shutting down")
+                from history.service import HistoryService
+
+                self._history = HistoryService(self.engine, self.recorder)
+            return self._history  # type: ignore[no-any-return]
 
     @property
     def is_closed(self) -> bool:
@@ -324,6 +341,7 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
         "printers.octoprint.errors.OctoPrintError",
         "printers.errors.PrinterError",  # OctoPrintError and the farm's errors too
         "library.errors.LibraryError",
+        "history.errors.HistoryError",
     )
     database = Database(paths.database_file)
     if not defer_database:
@@ -334,7 +352,14 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     # Jobs left active by a crashed run become interrupted, as soon as the
     # database is open (on the database thread).
     database.on_ready(printers.recover)
+    # Job durations (heating, printing, paused) are measured as jobs run,
+    # from the first job on; the history service stores them once built.
+    from history.recorder import DurationRecorder
+
+    recorder = DurationRecorder()
+    printers.subscribe(recorder)
     services = Services(
+        recorder=recorder,
         paths=paths,
         settings=settings,
         ring=ring,
@@ -363,4 +388,6 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     from app import reviews_glue
 
     reviews_glue.watch_jobs(services)
+    services.register_cleanup(
+        "history", lambda: services._history.close() if services._history else None)
     return services

@@ -2,7 +2,7 @@
 # Sets everything up (Debian libraries, .venv with the dev extras, the real
 # peers the tests need) and runs the whole test suite:
 #   1. ruff, mypy --strict on the domain packages, import-linter contracts;
-#   2. the domain tests (printers, library, reviews, marketplace) with PySide6
+#   2. the domain tests (printers, library, reviews, marketplace, history) with PySide6
 #      made unimportable, proving the domain runs without Qt;
 #   3. the app and UI tests on Qt's offscreen platform (plus Xvfb where asked).
 # Benchmarks are not run here (see bench/).  Exits non-zero on any failure,
@@ -49,7 +49,7 @@ step "OctoPrint for the tests (.cache/octoprint-venv)"
 $py -c 'from tests.helpers.octoprint_server import ensure_octoprint as e; print(e())' || status=1
 
 domain_dirs=()
-for d in tests/printers tests/library tests/reviews tests/marketplace; do
+for d in tests/printers tests/library tests/reviews tests/marketplace tests/history; do
     [ -d "$d" ] && domain_dirs+=("$d")
 done
 step "domain tests, without Qt (${domain_dirs[*]})"

@@ -8,7 +8,7 @@ import pkgutil
 
 import pytest
 
-DOMAIN = ("printers", "library", "reviews", "marketplace")
+DOMAIN = ("printers", "library", "reviews", "marketplace", "history")
 
 
 def test_qt_is_really_blocked_in_this_run() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import threading
@@ -27,6 +28,8 @@ from printers.jobs import ACTIVE_STATES, GcodeProgram, JobSnapshot, JobState
 if TYPE_CHECKING:
     from printers.interface import Printer
     from printers.store import PrinterRecord
+
+log = logging.getLogger(__name__)
 
 NAME = "print"
 HELP = "stream a G-code file to a printer"
@@ -93,6 +96,7 @@ def run(args: argparse.Namespace, services: Services) -> int:
 
 
 def _report(args: argparse.Namespace, services: Services, job_id: int) -> int:
+    _record_history(services)
     record = services.printers.store.job(job_id)
     if args.json:
         print(json.dumps(record.as_dict(), indent=2))
@@ -172,6 +176,17 @@ def _cancel(printer: Printer) -> None:
         printer.cancel()
     except PrinterError as exc:
         print(f"layerline: cannot cancel: {exc}", file=sys.stderr)
+
+
+def _record_history(services: Services) -> None:
+    """The job's history row, with the durations measured while it ran (the
+    print's outcome does not depend on it)."""
+    try:
+        future = services.history.sync()
+        if future is not None:
+            future.result(120)
+    except Exception as exc:
+        log.warning("the print history was not updated: %s", exc)
 
 
 def _draw(snap: JobSnapshot) -> None:

@@ -76,3 +76,12 @@ def test_a_bug_in_a_worker_thread_is_reported_too(qtbot, wired) -> None:  # type
     t.join()
     reports = list(svc.paths.crash_dir.glob("crash-*.txt"))
     assert reports and "worker bug" in reports[0].read_text()
+
+
+def test_the_history_area_is_installed_once_the_database_is_open(qtbot, wired) -> None:  # type: ignore[no-untyped-def]
+    from ui.history.page import HistoryArea
+
+    _svc, window = wired
+    qtbot.waitUntil(lambda: isinstance(window.pages["history"], HistoryArea), timeout=60_000)
+    area = window.pages["history"]
+    qtbot.waitUntil(lambda: area.model.total == 0, timeout=60_000)  # an empty history

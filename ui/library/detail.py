@@ -218,7 +218,9 @@ class DetailPanel(QWidget):
         bits = [b for b in (f["creator"] and f"by {f['creator']}", f["licence"],
                             f["origin"]) if b]
         if f["print_count"]:
-            bits.append(f"printed {f['print_count']}\u00d7, last {f['last_outcome']}")
+            rate = f["success_count"] / f["print_count"]
+            bits.append(f"printed {f['print_count']}\u00d7, last {f['last_outcome']}, "
+                        f"{rate:.0%} success")
         else:
             bits.append("never printed")
         self.subtitle.setText(" \u00b7 ".join(bits))
