@@ -175,6 +175,7 @@ def build_window(
         caller.call(install_library)
 
     services.database.on_ready(library_service_ready)
+    services.database.on_ready(lambda: _start_outbox(services))
 
     def files_opened(files: list[Path]) -> None:
         # Files opened or dropped go to the library (G-code joins it too).
@@ -216,6 +217,24 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
         bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
 
 
+def _start_outbox(services: services_mod.Services) -> None:
+    """The outbox sender and the catch-up of receipts, once the database is
+    open (on a short-lived thread: the secret store may take a moment)."""
+    def run() -> None:
+        from app import reviews_glue
+
+        try:
+            if services.settings.settings.marketplace.sync_automatically:
+                services.start_outbox_sender()
+            reviews_glue.record_ended_jobs(services)
+        except services_mod.ServicesClosedError:
+            return
+        except Exception:
+            log.exception("the outbox could not be started")
+
+    threading.Thread(target=run, name="outbox-start", daemon=True).start()
+
+
 def _start_demo_marketplace(services: services_mod.Services) -> None:
     """The demo's marketplace service on loopback (started off the GUI thread)."""
     from app.demo_marketplace import DemoMarketplace
@@ -224,6 +243,7 @@ def _start_demo_marketplace(services: services_mod.Services) -> None:
 
     def ready(url: str | None, error: str | None) -> None:
         if url:
+            services.marketplace_url_override = url  # it may not be on the usual port
             services.notifier.post(f"Demo marketplace running at {url} (user 'demo')",
                                    notify.Level.SUCCESS)
         else:

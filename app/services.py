@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # SQLAlchemy is imported on the database thread, not at start
 
     from library.service import LibraryService
     from printers.service import PrintersService
+    from reviews.service import ReviewsService
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,11 @@ class Services:
     _cleanups: list[tuple[str, Callable[[], None]]] = field(default_factory=list)
     _secrets: SecretStore | None = None
     _library: Any = None
+    _reviews: Any = None
+    _reviews_guard: threading.Lock = field(default_factory=threading.Lock)
+    #: The marketplace URL for this run when it is not the settings' one (the
+    #: demo's service, started on a free port).
+    marketplace_url_override: str | None = None
     _secrets_guard: threading.Lock = field(default_factory=threading.Lock)
     _library_guard: threading.Lock = field(default_factory=threading.Lock)
     _closed: bool = False
@@ -85,6 +91,36 @@ class Services:
                 log.debug("library service ready (store %s)", self.paths.store_dir)
             return self._library  # type: ignore[no-any-return]
 
+    def marketplace_url(self) -> str:
+        """The marketplace the app talks to (settings, or this run's override)."""
+        return self.marketplace_url_override or self.settings.settings.marketplace.url
+
+    @property
+    def reviews(self) -> ReviewsService:
+        """Receipts, reviews, the outbox and the marketplace account, built on
+        first use (off the start-up path: it imports SQLAlchemy, httpx and
+        cryptography, and waits for the database).  The tokens and the device
+        key live in :attr:`secrets`.  Its sender is started by
+        :meth:`start_outbox_sender` (the window; not the CLI, which syncs)."""
+        with self._reviews_guard:
+            if self._reviews is None:
+                if self._closed:
+                    raise ServicesClosedError("the app is shutting down")
+                from reviews.service import ReviewsService
+
+                self._reviews = ReviewsService(
+                    self.sessions, self.secrets, self.paths.data / "outbox-spool",
+                    base_url=self.marketplace_url)
+                log.debug("reviews service ready (marketplace %s)", self.marketplace_url())
+            return self._reviews  # type: ignore[no-any-return]
+
+    def start_outbox_sender(self) -> None:
+        """Deliver the outbox in the background (call off the GUI thread)."""
+        reviews = self.reviews
+        if not reviews.sending:
+            reviews.purge_spool()
+            reviews.start_sending()
+
     @property
     def is_closed(self) -> bool:
         """True once :meth:`shutdown` has begun."""
@@ -95,7 +131,7 @@ class Services:
         self._cleanups.append((name, fn))
 
     def shutdown(self) -> None:
-        with self._library_guard:  # no library is built once shutdown begins
+        with self._library_guard, self._reviews_guard:  # nothing is built once shutdown begins
             if self._closed:
                 return
             self._closed = True
@@ -281,4 +317,13 @@ def build(paths: Paths, ring: RingBuffer, *, defer_database: bool = False) -> Se
     services.register_cleanup("printers", printers.shutdown)
     services.register_cleanup(
         "library", lambda: services._library.close() if services._library else None)
+    # The outbox sender stops before the database closes; an item in flight
+    # stays "sending" and goes again, with the same key, at the next start.
+    services.register_cleanup(
+        "reviews", lambda: services._reviews.stop() if services._reviews else None)
+    # Every job that ends gets its signed receipt in the outbox (on a worker
+    # thread; the reviews service is built then, not at start-up).
+    from app import reviews_glue
+
+    reviews_glue.watch_jobs(services)
     return services

@@ -63,8 +63,11 @@ class PrinterSettings:
 
 @dataclass
 class MarketplaceSettings:
-    url: str = "http://127.0.0.1:8765"
-    sync_automatically: bool = True
+    url: str = setting("http://127.0.0.1:8765", description=(
+        "The marketplace service (by default the demo's, on this computer); "
+        "the account's token is kept in the secret store, not here"))
+    sync_automatically: bool = setting(
+        True, description="Send reviews, receipts and profiles in the background")
 
 
 @dataclass

@@ -83,12 +83,15 @@ class DeviceKey:
     def sign(self, data: bytes) -> bytes:
         return self._private.sign(data)
 
-    def sign_receipt(self, receipt: Receipt) -> dict[str, Any]:
-        """The envelope ``{"receipt": obj, "signature": b64url}`` to send."""
-        if receipt.device_key_id != self.key_id:
+    def sign_receipt(self, receipt: Receipt, *, key_id: str | None = None) -> dict[str, Any]:
+        """The envelope ``{"receipt": obj, "signature": b64url}`` to send.
+        ``key_id``: the id the marketplace gave this key when it was
+        registered (receipts name it); by default the locally derived id."""
+        expected = key_id or self.key_id
+        if receipt.device_key_id != expected:
             raise ReceiptError(
                 f"the receipt names the key {receipt.device_key_id}, not this "
-                f"installation's key {self.key_id}"
+                f"installation's key {expected}"
             )
         obj = receipt.to_dict()
         return make_envelope(obj, self.sign(receipt.canonical_bytes()))

@@ -309,8 +309,10 @@ class Outbox:
             return self._get(s, item_id)
 
     def items(self, states: Iterable[State] | None = None, *, newest_first: bool = True,
-              limit: int | None = None) -> list[OutboxItem]:
+              limit: int | None = None, kind: str | None = None) -> list[OutboxItem]:
         query = sa.select(outbox_items)
+        if kind is not None:
+            query = query.where(outbox_items.c.kind == kind)
         if states is not None:
             query = query.where(outbox_items.c.state.in_([str(x) for x in states]))
         order = outbox_items.c.id.desc() if newest_first else outbox_items.c.id

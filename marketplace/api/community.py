@@ -69,8 +69,18 @@ def accept_receipt(tx: Tx, who: Principal, env: ReceiptEnvelope) -> dict[str, An
     if key["revoked_at"] is not None:
         raise _refuse("the device key was revoked", "revoked_key")
     receipts.verify(rec, env.signature, key["public_key"], tx.now)
-    if tx.conn.execute(sa.select(t.receipts.c.receipt_id).where(
-            t.receipts.c.receipt_id == rec.receipt_id)).first() is not None:
+    seen = tx.conn.execute(sa.select(t.receipts).where(
+        t.receipts.c.receipt_id == rec.receipt_id)).mappings().first()
+    if seen is not None:
+        # The same signed receipt again (sent on its own, then attached to a
+        # review, or the other way round) is the receipt already held, not a
+        # replay; anything else under a known id is refused.
+        if seen["account_id"] == who.id and seen["signature"] == env.signature \
+                and seen["body"] == receipts.canonical_bytes(rec.body).decode():
+            return {"receipt_id": seen["receipt_id"], "model_id": seen["model_id"],
+                    "profile_id": seen["profile_id"], "job_state": seen["job_state"],
+                    "verdict": seen["verdict"], "confirmed": bool(seen["confirmed"]),
+                    "already_held": True}
         raise ApiError(409, "Receipt replayed", "this receipt was already sent",
                        "replayed_receipt")
     model_id = rec.model_id
@@ -95,12 +105,15 @@ def accept_receipt(tx: Tx, who: Principal, env: ReceiptEnvelope) -> dict[str, An
         awards.refresh_model_milestones(tx.payer, model_id)
     return {"receipt_id": rec.receipt_id, "model_id": model_id, "profile_id": rec.profile_id,
             "job_state": rec.job_state, "verdict": rec.verdict,
-            "confirmed": rec.confirmed_success}
+            "confirmed": rec.confirmed_success, "already_held": False}
 
 
 @router.post("/receipts", status_code=201)
 def submit_receipt(body: ReceiptEnvelope, request: Request, who: User) -> JSONResponse:
-    return write(request, who, lambda tx: (201, accept_receipt(tx, who, body)))
+    def run(tx: Tx) -> tuple[int, Any]:
+        out = accept_receipt(tx, who, body)
+        return (200 if out["already_held"] else 201), out
+    return write(request, who, run)
 
 
 def review_view(conn: sa.Connection, r: Any) -> dict[str, Any]:

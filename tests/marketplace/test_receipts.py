@@ -23,9 +23,50 @@ def test_accepted_receipt_and_replay_refused(api: Api, clock: FakeClock) -> None
     r = u.post("/receipts", json=env)
     assert r.status_code == 201, r.text
     assert r.json()["confirmed"] is True
+    # The same signed receipt again (another request, not a retry) is the one
+    # already held: answered, not counted twice.
     again = u.post("/receipts", json=env)
-    assert again.status_code == 409
-    assert again.json()["code"] == "replayed_receipt"
+    assert again.status_code == 200, again.text
+    assert again.json()["already_held"] is True and again.json()["confirmed"] is True
+    # A different receipt under a known id is a replay.
+    forged = u.sign({**env["receipt"], "verdict": "bad"})
+    replay = u.post("/receipts", json=forged)
+    assert replay.status_code == 409
+    assert replay.json()["code"] == "replayed_receipt"
+    other = api.user()
+    other.register_key()
+    stolen = other.post("/receipts", json=env)  # another account: not its receipt
+    assert stolen.status_code == 422 and stolen.json()["code"] == "wrong_account"
+    model = api.http.get(f"/models/{m}").json()
+    assert (model["print_attempts"], model["print_successes"]) == (1, 1)
+
+
+def test_a_receipt_sent_alone_then_attached_to_a_review_backs_it(
+        api: Api, clock: FakeClock) -> None:
+    """The desktop app sends every receipt on its own (so that every print
+    counts) and attaches the same envelope to the review written about it."""
+    creator, u = api.user(), api.user()
+    m = creator.model()
+    env = u.receipt(clock(), model_id=m)
+    assert u.post("/receipts", json=env).status_code == 201
+    review = u.ok("POST", "/reviews", json={"model_id": m, "stars": 5, "receipt": env})
+    assert review["confirmed_print"] is True
+    assert review["receipt_id"] == env["receipt"]["receipt_id"]
+    creds = [e for e in u.ok("GET", "/me/ledger") if e["reason"] == "cred_confirmed_review"]
+    assert len(creds) == 1
+    # The other order: attached first, then the standalone copy arrives.
+    m2 = creator.model()
+    env2 = u.receipt(clock(), model_id=m2)
+    assert u.ok("POST", "/reviews", json={"model_id": m2, "stars": 4,
+                                          "receipt": env2})["confirmed_print"] is True
+    late = u.post("/receipts", json=env2)
+    assert late.status_code == 200 and late.json()["already_held"] is True
+    for mid in (m, m2):
+        model = api.http.get(f"/models/{mid}").json()
+        assert (model["print_attempts"], model["print_successes"]) == (1, 1)
+    # A receipt backs one review only.
+    again = u.post("/reviews", json={"model_id": m, "stars": 3, "receipt": env})
+    assert again.status_code == 409 and again.json()["code"] == "receipt_used"
 
 
 def test_failed_or_bad_verdict_is_not_a_confirmed_success(api: Api, clock: FakeClock) -> None:
