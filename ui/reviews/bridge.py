@@ -23,20 +23,18 @@ log = logging.getLogger(__name__)
 
 
 class ReviewsBridge(QObject):
-    """``service`` is a ``reviews.service.ReviewsService`` (anything with an
-    ``outbox``); ``market`` the marketplace adapter, or None when no
-    marketplace is configured."""
+    """``service`` is the app's ``reviews.service.ReviewsService``; ``market``
+    (:class:`~ui.reviews.market.MarketApi` over it) is what the screens ask."""
 
     outbox_changed = Signal(object)   # reviews.outbox.OutboxItem (None: anything)
     account_changed = Signal(object)  # the /me answer, or None when signed out
     failed = Signal(str)              # a background call failed (message)
     _posted = Signal(object)
 
-    def __init__(self, service: Any, market: MarketApi | None,
-                 parent: QObject | None = None) -> None:
+    def __init__(self, service: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.service = service
-        self.market = market
+        self.market: MarketApi | None = MarketApi(service)
         self.account: dict[str, Any] | None = None
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reviews-ui")
         self._closed = False
@@ -92,7 +90,7 @@ class ReviewsBridge(QObject):
 
             try:
                 return market.me()
-            except NotSignedInError:
+            except NotSignedInError:  # the token expired: sign in again
                 return None
 
         def answered(me: Any) -> None:
@@ -107,23 +105,8 @@ class ReviewsBridge(QObject):
         self.account_changed.emit(me)
 
     def signed_in_as(self, me: dict[str, Any] | None) -> None:
-        """Record the answer of a sign-up or sign-in (on the GUI thread)."""
+        """Record the answer of a sign-up, sign-in or profile edit (GUI thread)."""
         self._set_account(me)
-        if me is not None:
-            self.run(self.service.send_now)  # items waiting for a token go now
-
-    # ------------------------------------------------------------ the outbox
-    def queue(self, kind: str, payload: dict[str, Any], title: str,
-              done: Callable[[Any], None] | None = None,
-              error: Callable[[BaseException], None] | None = None) -> None:
-        """Write an item to the outbox (off the GUI thread) and send it soon."""
-
-        def add() -> Any:
-            item = self.service.outbox.add(kind, payload, title=title)
-            self.service.send_now()
-            return item
-
-        self.run(add, done, error)
 
     def close(self) -> None:
         if self._closed:

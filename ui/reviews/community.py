@@ -43,22 +43,6 @@ REPORT_REASONS = {"ai_generated": "AI-generated", "stolen": "Stolen (not the upl
                   "unrelated_photo": "Unrelated photo", "spam": "Spam"}
 
 
-def report_payload(target_type: str, target_id: int, reason: str,
-                   note: str) -> dict[str, Any]:
-    if target_type not in ("model", "review") or reason not in REPORT_REASONS:
-        raise ValueError("a report is about a model or a review, for one of the listed reasons")
-    return {"target_type": target_type, "target_id": int(target_id), "reason": reason,
-            "note": note.strip() or None}
-
-
-def jury_payload(case_id: int, uphold: bool, reason: str) -> dict[str, Any]:
-    line = " ".join(reason.split())
-    if not line:
-        raise ValueError("a juror gives a one-line reason")
-    return {"case_id": int(case_id), "vote": "uphold" if uphold else "keep",
-            "reason": line[:200]}
-
-
 class StorePanel(QWidget):
     """Store items with their prices; redeem; the account's orders."""
 
@@ -259,28 +243,34 @@ class CommunityPanel(QWidget):
         row = self.duty_list.currentRow()
         if not (0 <= row < len(self.duties)):
             return
-        try:
-            payload = jury_payload(self.duties[row]["case_id"], uphold, self.jury_reason.text())
-        except ValueError as exc:
-            self.status.setText(str(exc).capitalize() + ".")
+        reason = " ".join(self.jury_reason.text().split())
+        if not reason:
+            self.status.setText("A juror gives a one-line reason.")
             return
-        self.duties[row] = {**self.duties[row], "voted": True}
-        self._show_duty(row)
-        self.jury_reason.clear()
-        self._bridge.queue("jury_vote", payload, f"jury vote on case {payload['case_id']}",
-                           lambda _i: self.status.setText(
-                               "Your vote is in the outbox; it goes out at once."),
-                           lambda exc: self.status.setText(f"<b>Not queued:</b> {exc}"))
+        case_id = int(self.duties[row]["case_id"])
+        service = self._bridge.service
+
+        def voted(_item: object) -> None:
+            self.duties[row] = {**self.duties[row], "voted": True}
+            self._show_duty(row)
+            self.jury_reason.clear()
+            self.status.setText("Your vote is in the outbox; it goes out at once.")
+
+        self._bridge.run(lambda: service.jury_vote(case_id, "uphold" if uphold else "keep",
+                                                   reason), voted,
+                         lambda exc: self.status.setText(f"<b>Not queued:</b> {exc}"))
 
     def report(self) -> None:
-        payload = report_payload(str(self.target_type.currentData()), self.target_id.value(),
-                                 str(self.report_reason.currentData()), self.report_note.text())
-        self.report_note.clear()
-        self._bridge.queue("report", payload,
-                           f"report of {payload['target_type']} {payload['target_id']}",
-                           lambda _i: self.status.setText(
-                               "The report is in the outbox; it goes out at once."),
-                           lambda exc: self.status.setText(f"<b>Not queued:</b> {exc}"))
+        kind, target = str(self.target_type.currentData()), self.target_id.value()
+        reason, note = str(self.report_reason.currentData()), self.report_note.text().strip()
+        service = self._bridge.service
+
+        def queued(_item: object) -> None:
+            self.report_note.clear()
+            self.status.setText("The report is in the outbox; it goes out at once.")
+
+        self._bridge.run(lambda: service.report(kind, target, reason, note or None), queued,
+                         lambda exc: self.status.setText(f"<b>Not queued:</b> {exc}"))
 
 
 class FeedbackDialog(QDialog):
@@ -319,6 +309,10 @@ class FeedbackDialog(QDialog):
         if not text:
             return
         self.send.setEnabled(False)
-        self._bridge.queue("feedback", {"text": text[:5000]}, "suggestion: " + text[:60],
-                           lambda _i: self.accept(),
-                           lambda exc: self.status.setText(f"<b>Not queued:</b> {exc}"))
+        service = self._bridge.service
+
+        def failed(exc: BaseException) -> None:
+            self.send.setEnabled(True)
+            self.status.setText(f"<b>Not queued:</b> {exc}")
+
+        self._bridge.run(lambda: service.feedback(text), lambda _i: self.accept(), failed)

@@ -211,7 +211,7 @@ class ReviewComposer(QDialog):
         self._update_submit()
         if market is None or model_id is None:
             return
-        if self._bridge.account is None and not market.signed_in:
+        if self._bridge.account is None:
             self.context = None
             self.points.setText("Sign in (Marketplace \u25b8 Account) to see the points "
                                 "this review will earn.")

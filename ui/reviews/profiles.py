@@ -10,7 +10,6 @@ the library; without it the file stays in ``download_dir``.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from ui.reviews.bridge import ReviewsBridge
-from ui.reviews.market import profile_as_ini
 
 log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
@@ -87,10 +85,6 @@ class ProfileModel(QAbstractTableModel):
                   (p.get("support_type") or "yes") if p.get("supports") else "no",
                   p.get("slicer") or "", str(p.get("genuine_downloads", 0)))
         return str(values[col]) if 0 <= col < len(values) else None
-
-
-def safe_name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "profile"
 
 
 class ProfileBrowser(QWidget):
@@ -207,10 +201,7 @@ class ProfileBrowser(QWidget):
         save = self._save
 
         def fetch() -> Path:
-            profile = market.download_profile(profile_id)
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"{safe_name(str(profile.get('title')))}-{profile_id}.ini"
-            path.write_text(profile_as_ini(profile), encoding="utf-8")
+            path = market.download_profile(profile_id, folder)
             if save is not None:
                 save(path)
             return path

@@ -18,7 +18,6 @@ from sqlalchemy.engine import Engine
 from app import db
 from marketplace.config import Config
 from marketplace.demo import DemoInfo, seed_demo
-from reviews.client import MarketplaceClient
 from reviews.service import ReviewsService
 from tests.helpers.secrets import MemorySecretStore
 from tests.marketplace.client import Server
@@ -75,18 +74,16 @@ def new_user(market: MarketApi) -> dict[str, Any]:
 def desk(qtbot: Any, tmp_path: Path, engine: Engine,
          market_server: Market) -> Iterator[Desk]:
     secrets = MemorySecretStore()
-    client = MarketplaceClient(market_server.server.base_url, secrets)
-    market = MarketApi(client, secrets)
-    me = new_user(market)
     service = ReviewsService(db.session_factory(engine), secrets, tmp_path / "spool",
-                             account=lambda: int(me["id"]))
-    bridge = ReviewsBridge(service, market)
+                             base_url=market_server.server.base_url)
+    bridge = ReviewsBridge(service)
+    assert bridge.market is not None
+    me = new_user(bridge.market)  # signs in and registers the receipt key
     bridge.account = me
-    yield Desk(secrets, service, market, bridge, me, market_server.demo,
+    yield Desk(secrets, service, bridge.market, bridge, me, market_server.demo,
                market_server.server.base_url)
     bridge.close()
     service.stop()
-    client.close()
 
 
 def demo_http(desk: Desk) -> httpx.Client:

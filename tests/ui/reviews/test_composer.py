@@ -56,7 +56,7 @@ def test_preview_uses_the_month_to_date_from_the_service(qtbot: Any, desk: Desk,
     second review of the same model (no new profile) earns nothing."""
     import httpx
 
-    token = desk.market.client.token()
+    token = desk.service.client().token()
     model = desk.demo.model_ids[1]
     with httpx.Client(base_url=desk.base_url + "/api/v1", timeout=30, trust_env=False,
                       headers={"Authorization": f"Bearer {token}"}) as http:
@@ -100,8 +100,9 @@ def test_submit_queues_the_review_with_photos_and_receipt(qtbot: Any, desk: Desk
         qtbot.mouseClick(c.submit_button, Qt.MouseButton.LeftButton)
     item = sig.args[0]
     assert item.kind == Kind.REVIEW
-    assert item.payload["rating"] == 5 and item.payload["model_id"] == desk.demo.model_ids[0]
-    assert item.payload["receipt"] == desk.service.outbox.get(receipt.id).payload
+    assert item.payload["stars"] == 5 and item.payload["model_id"] == desk.demo.model_ids[0]
+    sent_receipt = desk.service.outbox.get(receipt.id).payload
+    assert item.payload["receipt"]["signature"] == sent_receipt["signature"]
     assert len(item.files) == 1 and item.files[0].path.parent == desk.service.spool_dir
     assert c.result() == c.DialogCode.Accepted
 
