@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtGui import QFont
@@ -37,6 +38,8 @@ class MarketplaceArea(QWidget):
     def __init__(self, bridge: ReviewsBridge, *, printers: PrinterList | None = None,
                  open_composer: Callable[[], None] | None = None,
                  open_wizard: Callable[[], None] | None = None,
+                 profile_download_dir: Path | None = None,
+                 save_profile: Callable[[Path], None] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.bridge = bridge
@@ -72,7 +75,8 @@ class MarketplaceArea(QWidget):
         self.outbox = OutboxView(bridge)
         from ui.reviews.profiles import ProfileBrowser
 
-        self.profiles = ProfileBrowser(bridge)
+        self.profiles = ProfileBrowser(bridge, download_dir=profile_download_dir,
+                                       save=save_profile)
         self.community = CommunityPanel(bridge)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("marketplace-tabs")

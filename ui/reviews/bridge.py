@@ -98,7 +98,11 @@ class ReviewsBridge(QObject):
             if done is not None:
                 done(me)
 
-        self.run(ask, answered)
+        def failed(exc: BaseException) -> None:  # e.g. the marketplace is down
+            self.failed.emit(f"The marketplace account cannot be checked: {exc}")
+            answered(None)
+
+        self.run(ask, answered, failed)
 
     def _set_account(self, me: dict[str, Any] | None) -> None:
         self.account = me

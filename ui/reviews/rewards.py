@@ -133,6 +133,8 @@ class RewardsPanel(QScrollArea):
         self.milestones.verticalHeader().hide()
         self.milestones.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.milestones.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.milestones.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
         self.milestones.setMaximumHeight(160)
         milestones_box = QGroupBox("Download milestones")
