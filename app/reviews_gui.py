@@ -294,7 +294,14 @@ class ReviewsGui:
         if view in TABS or view == "marketplace":
             tab = "account" if view == "marketplace" else view
             area.show_tab(tab)
+            if tab == "outbox":  # something delivered and something the service refuses
+                reviews = self.services.reviews
+                self.bridge.run(lambda: (
+                    reviews.feedback("Show the filament left on each spool."),
+                    reviews.report("model", 1, "spam", "my own model")))  # refused: one's own
             ready = {
+                "outbox": lambda: area.outbox.model.counts().get("rejected", 0) > 0
+                and area.outbox.model.counts().get("delivered", 0) > 0,
                 "rewards": lambda: area.rewards.summary is not None,
                 "store": lambda: area.store.items.rowCount() > 0,
                 "profiles": lambda: area.profiles.table_model.rowCount() > 0,
@@ -327,7 +334,16 @@ class ReviewsGui:
         elif view == "feedback":
             target = self.open_feedback()
             target.text.setPlainText("Please add a dark theme for the night shift.")
-        wait(ready, lambda: QTimer.singleShot(600, lambda: grab(target)), 120)
+        def settle() -> None:
+            if view == "outbox":  # show why the refused item failed
+                model = area.outbox.model
+                rows = [r for r in range(model.rowCount())
+                        if str(model.item(r).state) == "rejected"]
+                if rows:
+                    area.outbox.select(model.item(rows[0]).id)
+            QTimer.singleShot(600, lambda: grab(target))
+
+        wait(ready, settle, 120)
 
 
 def _sample_photo(seed: int) -> Path:

@@ -57,7 +57,11 @@ class StorePanel(QWidget):
         self.items.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.items.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.items.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.items.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.items.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.balance = QLabel()
+        self.balance.setObjectName("store-balance")
         self.redeem = QPushButton("&Redeem")
         self.redeem.setObjectName("store-redeem")
         self.redeem.clicked.connect(self._redeem)
@@ -72,6 +76,7 @@ class StorePanel(QWidget):
         orders = QGroupBox("Your orders")
         QVBoxLayout(orders).addWidget(self.orders)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.balance)
         layout.addWidget(self.items, 2)
         layout.addLayout(row)
         layout.addWidget(orders, 1)
@@ -82,11 +87,15 @@ class StorePanel(QWidget):
             return
         signed_in = self._bridge.account is not None
         self._bridge.run(lambda: (market.store_items(),
-                                  market.orders() if signed_in else []),
+                                  market.orders() if signed_in else [],
+                                  market.balances() if signed_in else None),
                          self._show, lambda exc: self.status.setText(f"Not loaded: {exc}"))
 
-    def _show(self, answer: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
-        items, orders = answer
+    def _show(self, answer: tuple[list[dict[str, Any]], list[dict[str, Any]], Any]) -> None:
+        items, orders, balances = answer
+        self.balance.setText("Sign in to redeem points." if balances is None else
+                             f"You have <b>{float(balances.get('standard', 0)):g}</b> points "
+                             "to spend.")
         self.items.setRowCount(len(items))
         for r, it in enumerate(items):
             for c, text in enumerate((it.get("title", ""), it.get("description", ""),

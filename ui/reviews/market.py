@@ -109,6 +109,9 @@ class MarketApi:
         return ReviewContext(kind=preview.get("kind"), month_to_date=round(float(used)),
                              cap=cap)
 
+    def balances(self) -> dict[str, Any]:
+        return dict(self.client.balances())
+
     def store_items(self) -> list[dict[str, Any]]:
         return list(self.client.store_items())
 
