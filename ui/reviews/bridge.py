@@ -73,6 +73,10 @@ class ReviewsBridge(QObject):
                     self._posted.emit(_Done(done, result))
             return result
 
+        if self._closed:  # shutting down: late requests are dropped
+            dropped: Future[Any] = Future()
+            dropped.cancel()
+            return dropped
         return self._pool.submit(call)
 
     # ------------------------------------------------------------ account

@@ -108,7 +108,7 @@ class ProfileBrowser(QWidget):
         self.figures = QLabel()
         self.figures.setObjectName("model-success")
         self.figures.setWordWrap(True)
-        self.table_model = ProfileModel(self)
+        self.table_model = ProfileModel()  # owned here (Python), not by the widget tree
         self.table = QTableView()
         self.table.setObjectName("profile-table")
         self.table.setModel(self.table_model)
