@@ -195,8 +195,6 @@ class ReviewsGui:
         return item
 
     def _confirmed(self, answer: Any) -> None:
-        if not answer.review:
-            return
         reviews = self.services.reviews
 
         def find() -> Any:
@@ -206,10 +204,41 @@ class ReviewsGui:
             model_id = None
             if item is not None:
                 model_id = item.payload.get("receipt", {}).get("model_id")
-            self.open_composer(model_id=model_id, receipt_item_id=getattr(item, "id", None),
-                               photos=answer.photos, title=Path(answer.job.file).name)
+            if not answer.review:
+                if answer.share_profile:
+                    self.share_profile(answer.job.file, model_id)
+                return
+            composer = self.open_composer(
+                model_id=model_id, receipt_item_id=getattr(item, "id", None),
+                photos=answer.photos, title=Path(answer.job.file).name)
+            if answer.share_profile and composer is not None:
+                # The model the review is for is the profile's model too.
+                composer.submitted.connect(lambda review: self.share_profile(
+                    answer.job.file, review.payload.get("model_id")))
 
         self.bridge.run(find, found)
+
+    def share_profile(self, gcode: str, model_id: int | None) -> None:
+        """Queue the settings of the G-code that ran as a print profile of
+        ``model_id`` (the library's settings extraction)."""
+        if model_id is None:
+            self.services.notifier.post(
+                "The print profile was not shared: this print is not linked to a "
+                "marketplace model (write a review to choose the model).",
+                notify.Level.WARNING)
+            return
+        reviews = self.services.reviews
+
+        def publish() -> Any:
+            from app import reviews_glue
+
+            settings = reviews_glue.profile_settings_from_gcode(Path(gcode))
+            return reviews.publish_profile(int(model_id), settings)
+
+        self.bridge.run(publish, lambda item: self.services.notifier.post(
+            f"Print profile \u201c{item.title}\u201d queued for the marketplace.",
+            notify.Level.SUCCESS), lambda exc: self.services.notifier.post(
+            f"The print profile was not shared: {exc}", notify.Level.WARNING))
 
     def open_composer(self, *, model_id: int | None = None, receipt_item_id: int | None = None,
                       photos: tuple[Path, ...] = (), title: str = "") -> Any:

@@ -7,6 +7,7 @@ opens the composer with the receipt attached; Help has "Send a suggestion"."""
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sys
 import threading
 import time
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from app import logs, paths, services
 from app.gui import build_window
 from printers.jobs import JobSnapshot, JobState
+from resources import samples_dir
 from reviews.receipts import receipt_from_dict
 from tests.ui.reviews.conftest import Market, market_server  # noqa: F401 (the fixture)
 from ui.reviews.area import MarketplaceArea
@@ -69,7 +71,7 @@ def test_a_job_ends_verdict_receipt_and_review(qtbot: Any, wired: Any, tmp_path:
     qtbot.waitUntil(lambda: gui.bridge.account is not None, timeout=20000)
 
     gcode = tmp_path / "cube.gcode"
-    gcode.write_text("G28\nG1 X10\nM104 S0\n")
+    shutil.copyfile(samples_dir() / "Calibration Cube_0.3mm_PLA.gcode", gcode)
     snap = ended_job(svc, gcode)
     from app import reviews_glue
 
@@ -79,6 +81,7 @@ def test_a_job_ends_verdict_receipt_and_review(qtbot: Any, wired: Any, tmp_path:
     gui.job_ended(snap)
     dlg = window.findChild(EndOfPrintDialog)
     assert dlg is not None and dlg.isVisible() and dlg.good.isChecked()
+    dlg.share.setChecked(True)  # and share the settings of the G-code that ran
     with qtbot.waitSignal(dlg.confirmed, timeout=20000):
         dlg.review_button.click()
     job = svc.printers.store.job(snap.id)
@@ -89,7 +92,18 @@ def test_a_job_ends_verdict_receipt_and_review(qtbot: Any, wired: Any, tmp_path:
     qtbot.waitUntil(lambda: window.findChild(ReviewComposer) is not None, timeout=20000)
     composer = window.findChild(ReviewComposer)
     assert composer.receipt_item_id == receipt.id
-    composer.reject()
+    # The print was not linked to a marketplace model: the user picks it.
+    qtbot.waitUntil(lambda: composer.current is not None, timeout=20000)
+    composer.stars.set_value(5)
+    with qtbot.waitSignal(composer.submitted, timeout=20000) as sub:
+        composer.submit_button.click()
+    model_id = sub.args[0].payload["model_id"]
+    # ... and the print profile follows, for the same model, from the G-code.
+    qtbot.waitUntil(lambda: svc.reviews.outbox.items(kind="profile") != [], timeout=20000)
+    (profile,) = svc.reviews.outbox.items(kind="profile")
+    assert profile.payload["model_id"] == model_id
+    assert (profile.payload["material"], profile.payload["layer_height"]) == ("PLA", 0.3)
+    assert profile.payload["infill_density"] == 10
 
 
 def test_a_bad_verdict_before_the_receipt_exists(qtbot: Any, wired: Any, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -88,6 +89,7 @@ class Confirmation:
     reason: str | None
     photos: tuple[Path, ...] = field(default=())
     review: bool = False
+    share_profile: bool = False  # publish the settings of this (good) print
 
 
 def verdict_reason(choice: str, text: str) -> str:
@@ -148,6 +150,11 @@ class EndOfPrintDialog(QDialog):
         self.bad_box.setLayout(bad_form)
         self.bad.toggled.connect(self.bad_box.setEnabled)
         self.bad_box.setEnabled(self.bad.isChecked())
+        self.share = QCheckBox("Share the settings of this print as a print &profile "
+                               "(taken from the G-code that ran)")
+        self.share.setObjectName("share-profile")
+        self.share.setEnabled(self.good.isChecked())
+        self.good.toggled.connect(self.share.setEnabled)
 
         self.photos = PhotoStrip(bridge.run)
         add = QPushButton("Add &photos\u2026")
@@ -182,6 +189,7 @@ class EndOfPrintDialog(QDialog):
         layout.addWidget(self.good)
         layout.addWidget(self.bad)
         layout.addWidget(self.bad_box)
+        layout.addWidget(self.share)
         layout.addSpacing(6)
         layout.addWidget(QLabel("Photos of the part (they leave the machine without any "
                                 "metadata):"))
@@ -230,7 +238,8 @@ class EndOfPrintDialog(QDialog):
         good = self.good.isChecked()
         reason = None if good else verdict_reason(self.reason.currentText(),
                                                   self.details.text())
-        return Confirmation(self.job, good, reason, tuple(self.photos.paths()), review)
+        return Confirmation(self.job, good, reason, tuple(self.photos.paths()), review,
+                            share_profile=good and self.share.isChecked())
 
     def save(self, *, review: bool) -> None:
         answer = self.confirmation(review=review)
