@@ -44,6 +44,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "app.commands.virtual_printer",
     "app.commands.import_",
     "app.commands.library",
+    "app.commands.account",
+    "app.commands.review",
+    "app.commands.outbox",
+    "app.commands.sync",
 )
 
 

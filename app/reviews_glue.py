@@ -144,3 +144,26 @@ def profile_settings_from_gcode(path: Path) -> ProfileSettings:
     if extracted is None:
         raise ReviewsError(f"{path.name} does not say which slicer settings made it")
     return ProfileSettings.from_settings(extracted)
+
+
+def publish_job_profile(services: Services, job_id: int, model_id: int, *,
+                        title: str = "") -> OutboxItem:
+    """Queue the print profile of a job that succeeded, from the G-code that
+    actually ran, on the marketplace model it was printed from."""
+    from reviews.errors import ReviewsError
+
+    job = services.printers.store.job(job_id)
+    if job.state != "completed" or job.verdict != "good":
+        raise ReviewsError(f"job {job_id} is not a confirmed good print "
+                           f"({job.state}, verdict {job.verdict or 'none'}): only the "
+                           "settings of a print that succeeded are shared")
+    settings = profile_settings_from_gcode(Path(job.file))
+    return services.reviews.publish_profile(model_id, settings, title=title)
+
+
+def download_profile_into_library(services: Services, profile_id: int) -> Any:
+    """Download a marketplace profile as an ``.ini`` and import it into the
+    library (returns the import's Future)."""
+    directory = services.paths.data / "downloaded-profiles"
+    path = services.reviews.download_profile(profile_id, directory)
+    return services.library.import_paths([path])

@@ -15,6 +15,8 @@ Qt-free.  Modules:
 - :mod:`reviews.preview` — the points a review will earn, for the composer.
 - :mod:`reviews.publication` — model publication drafts (REWARDS.md §8).
 - :mod:`reviews.client` — a small client of the marketplace's HTTP API.
+- :mod:`reviews.account` — sign-up, sign-in, the device key's registration.
+- :mod:`reviews.profiles` — print profiles from the G-code that ran, and back.
 - :mod:`reviews.service` — :class:`~reviews.service.ReviewsService`, what the
   app builds and the UI and CLI call.
 - :mod:`reviews.errors` — the typed errors (:class:`~reviews.errors.ReviewsError`).

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 
 from reviews import device_key
-from reviews.client import MalformedAnswerError, MarketplaceClient, MarketplaceError
+from reviews.client import MalformedAnswerError, MarketplaceClient
 from reviews.device_key import SecretStoreLike
 from reviews.errors import ReviewsError
 
@@ -141,24 +141,26 @@ class Account:
             return None
 
     def _ensure_key(self, session: Session) -> Session:
+        """Register this installation's key with the account unless it already
+        is (found by its public key: signing out and in keeps the one key)."""
         client = self._client()
         key = device_key.load_or_create(self._secrets)
-        if session.device_key_id is not None:
-            try:
-                active = {k.get("id") for k in client.device_keys()
-                          if not k.get("revoked") and k.get("public_key") == key.public_key_b64}
-            except MarketplaceError as exc:
-                log.info("could not list the device keys (%s); keeping the stored one", exc)
-                return session
-            if session.device_key_id in active:
-                return session
-        answer = client.register_device_key(key, name=f"Layerline on {socket.gethostname()}")
-        key_id = answer.get("id")
-        if not isinstance(key_id, str) or not key_id:
-            raise MalformedAnswerError("the device key answer has no id")
+        active = [k for k in client.device_keys()
+                  if not k.get("revoked") and k.get("public_key") == key.public_key_b64]
+        key_id: str
+        if active:
+            ids = [str(k.get("id")) for k in active]
+            key_id = session.device_key_id if session.device_key_id in ids else ids[0]
+        else:
+            answer = client.register_device_key(
+                key, name=f"Layerline on {socket.gethostname()}")
+            new_id = answer.get("id")
+            if not isinstance(new_id, str) or not new_id:
+                raise MalformedAnswerError("the device key answer has no id")
+            key_id = new_id
+            log.info("registered this installation's receipt key as %s", key_id)
         session = replace(session, device_key_id=key_id)
         self._save(session)
-        log.info("registered this installation's receipt key as %s", key_id)
         return session
 
     def device_key_id(self) -> str | None:

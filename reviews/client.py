@@ -33,6 +33,7 @@ import httpx
 
 from reviews.device_key import DeviceKey, SecretStoreLike
 from reviews.errors import ReviewsError
+from reviews.http_transport import field_errors
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def _problem(response: httpx.Response) -> ProblemError:
         title = str(body.get("title") or title)
         raw = body.get("detail")
         if isinstance(raw, str):
-            detail = raw
+            detail = raw + field_errors(body)
         elif isinstance(raw, list):  # FastAPI's validation errors
             detail = "; ".join(str(d.get("msg", d)) if isinstance(d, dict) else str(d)
                                for d in raw)

@@ -85,11 +85,25 @@ def problem_reason(response: httpx.Response) -> str:
         for key in ("detail", "title", "message"):
             value = body.get(key)
             if isinstance(value, str) and value:
-                return value
+                return value + field_errors(body)
             if key == "detail" and isinstance(value, list) and value:  # FastAPI's 422
                 return "; ".join(str(v.get("msg", v)) if isinstance(v, dict) else str(v)
                                  for v in value)
     return f"HTTP {response.status_code} {response.reason_phrase}".strip()
+
+
+def field_errors(body: dict[str, Any]) -> str:
+    """The service's per-field validation errors, e.g. ``: nozzle_diameter:
+    Input should be less than or equal to 3``."""
+    errors = body.get("errors")
+    if not isinstance(errors, list):
+        return ""
+    parts = []
+    for e in errors[:5]:
+        if isinstance(e, dict):
+            loc = [str(x) for x in e.get("loc", []) if x != "body"]
+            parts.append(f"{'.'.join(loc)}: {e.get('msg', '')}" if loc else str(e.get("msg")))
+    return (": " + "; ".join(parts)) if parts else ""
 
 
 def _json_or_text(response: httpx.Response) -> Any:

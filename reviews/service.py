@@ -206,20 +206,30 @@ class ReviewsService:
         return None
 
     def confirm_print(self, receipt_item_id: int, verdict: Verdict,
-                      reason: str | None = None) -> OutboxItem:
-        """Add the user's verdict to a receipt not sent yet, and send it now."""
+                      reason: str | None = None, *, release: bool = True) -> OutboxItem:
+        """Add the user's verdict to a receipt not sent yet, and send it now
+        (``release=False`` when the user goes on to write a review: the
+        review names the model, the receipt is signed again with it and both
+        go; :meth:`release_receipt` if the review is abandoned)."""
         item = self.outbox.get(receipt_item_id)
         if item.kind != Kind.RECEIPT:
             raise OutboxError(f"item {receipt_item_id} is a {item.kind}, not a receipt")
         if self._review_carrying(item) is not None:
             raise OutboxError("a review already carries this receipt; its verdict is final")
-        return self._resign(item, lambda r: r.with_verdict(verdict, reason), release=True)
+        return self._resign(item, lambda r: r.with_verdict(verdict, reason), release=release)
 
-    def confirm_job(self, job_id: int, verdict: Verdict,
-                    reason: str | None = None) -> OutboxItem | None:
+    def confirm_job(self, job_id: int, verdict: Verdict, reason: str | None = None, *,
+                    release: bool = True) -> OutboxItem | None:
         """:meth:`confirm_print` for a desktop job's receipt (None: no receipt)."""
         item = self.receipt_for_job(job_id)
-        return None if item is None else self.confirm_print(item.id, verdict, reason)
+        return None if item is None else self.confirm_print(item.id, verdict, reason,
+                                                            release=release)
+
+    def release_receipt(self, receipt_item_id: int) -> OutboxItem:
+        """Send a held receipt now, as it is."""
+        item = self.outbox.release(receipt_item_id)
+        self._wake()
+        return item
 
     def _resign(self, item: OutboxItem, change: Callable[[Receipt], Receipt], *,
                 release: bool) -> OutboxItem:

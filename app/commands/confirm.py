@@ -26,4 +26,24 @@ def run(args: argparse.Namespace, services: Services) -> int:
         print(f"layerline: {exc}", file=sys.stderr)
         return 2
     print(f"job {args.job_id}: " + ("good" if args.good else f"bad ({args.bad})"))
+    _queue_receipt(args.job_id, services)
     return 0
+
+
+def _queue_receipt(job_id: int, services: Services) -> None:
+    """The job's signed receipt, with the verdict, goes to the outbox
+    (``layerline sync`` or the app sends it)."""
+    from app import reviews_glue
+    from reviews.errors import ReviewsError
+
+    try:
+        item = reviews_glue.record_job(services, job_id)
+    except ReviewsError as exc:
+        print(f"the receipt was not queued: {exc}", file=sys.stderr)
+        return
+    if item is None:
+        print("not signed in to the marketplace: no receipt was queued "
+              "(`layerline account login`)")
+    else:
+        print(f"receipt queued (outbox item {item.id}, verdict "
+              f"{item.payload['receipt']['verdict']})")

@@ -1,9 +1,11 @@
 """A sending process for the outbox's kill-and-restart test.
 
-    python -m tests.helpers.outbox_worker DB_PATH URL TOTAL
+    LAYERLINE_TEST_TOKEN=... python -m tests.helpers.outbox_worker DB_PATH URL TOTAL
 
 Opens the desktop database at DB_PATH (migrating it like the app does),
-starts the outbox sender with the HTTP transport against URL, prints
+starts the outbox sender with the HTTP transport against URL (the
+marketplace, or a fault proxy in front of it; the bearer token from the
+environment), prints
 ``ready <pid>`` and exits 0 once TOTAL items are delivered or rejected (or 3
 after 300 s).  The test kills it with SIGKILL at chosen moments.
 """
@@ -11,6 +13,7 @@ after 300 s).  The test kills it with SIGKILL at chosen moments.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from pathlib import Path
@@ -39,7 +42,8 @@ def main(argv: list[str]) -> int:
             done.set()
 
     outbox.add_listener(on_change)
-    transport = HttpTransport(url, timeout=httpx.Timeout(2.0, read=0.5))
+    token = os.environ.get("LAYERLINE_TEST_TOKEN")
+    transport = HttpTransport(url, token=lambda: token, timeout=httpx.Timeout(5.0, read=2.0))
     sender = OutboxSender(outbox, transport, backoff=Backoff(base=0.02, cap=0.3),
                           idle_wait=0.2)  # items are added by another process
     sender.start()
