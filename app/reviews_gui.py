@@ -176,14 +176,17 @@ class ReviewsGui:
         dlg.open()
         return
 
-    def _confirm(self, job_id: int, good: bool, reason: str | None) -> object:
-        """The verdict, with the job and in its receipt (worker thread)."""
+    def _confirm(self, job_id: int, good: bool, reason: str | None,
+                 release: bool = True) -> object:
+        """The verdict, with the job and in its receipt (worker thread); the
+        receipt waits (``release=False``) while the user writes the review."""
         from reviews.errors import OutboxError
 
         self.services.printers.store.set_verdict(job_id, good, reason)
         reviews = self.services.reviews
         try:
-            item = reviews.confirm_job(job_id, "good" if good else "bad", reason)
+            item = reviews.confirm_job(job_id, "good" if good else "bad", reason,
+                                       release=release)
         except OutboxError as exc:  # already sent: the service holds it as it was
             log.info("job %d: the verdict is kept with the job, not its receipt (%s)",
                      job_id, exc)
@@ -211,6 +214,10 @@ class ReviewsGui:
             composer = self.open_composer(
                 model_id=model_id, receipt_item_id=getattr(item, "id", None),
                 photos=answer.photos, title=Path(answer.job.file).name)
+            if item is not None and composer is not None:
+                # Abandoned: the receipt goes as it is (every print counts).
+                composer.rejected.connect(lambda: self.bridge.run(
+                    lambda: reviews.release_receipt(item.id)))
             if answer.share_profile and composer is not None:
                 # The model the review is for is the profile's model too.
                 composer.submitted.connect(lambda review: self.share_profile(
@@ -344,7 +351,7 @@ class ReviewsGui:
 
             target = self._keep(EndOfPrintDialog(
                 EndedJob(0, "Virtual MK3", "calibration-cube.gcode", "completed"), self.bridge,
-                confirm=lambda *_a: None, parent=self.window))
+                confirm=lambda *_a: None, parent=self.window))  # a look, not a verdict
             target.photos.add_paths([_sample_photo(2)])
             target.show()
             ready = lambda: not target.photos.item(0).icon().isNull()  # noqa: E731

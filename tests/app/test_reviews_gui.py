@@ -98,6 +98,9 @@ def test_a_job_ends_verdict_receipt_and_review(qtbot: Any, wired: Any, tmp_path:
     with qtbot.waitSignal(composer.submitted, timeout=20000) as sub:
         composer.submit_button.click()
     model_id = sub.args[0].payload["model_id"]
+    # The receipt waited for the review and is signed again with its model.
+    signed = svc.reviews.outbox.get(receipt.id).payload["receipt"]
+    assert (signed["model_id"], signed["verdict"]) == (model_id, "good")
     # ... and the print profile follows, for the same model, from the G-code.
     qtbot.waitUntil(lambda: svc.reviews.outbox.items(kind="profile") != [], timeout=20000)
     (profile,) = svc.reviews.outbox.items(kind="profile")

@@ -44,15 +44,22 @@ class ReviewsBridge(QObject):
     # ------------------------------------------------------------ events
     @Slot(object)
     def _deliver(self, event: object) -> None:
-        if isinstance(event, _Done):
-            event.callback(event.result)
-        elif isinstance(event, _Failure):
-            if event.callback is not None:
-                event.callback(event.exc)
+        try:
+            if isinstance(event, _Done):
+                event.callback(event.result)
+            elif isinstance(event, _Failure):
+                if event.callback is not None:
+                    event.callback(event.exc)
+                else:
+                    self.failed.emit(str(event.exc))
             else:
-                self.failed.emit(str(event.exc))
-        else:
-            self.outbox_changed.emit(event)
+                self.outbox_changed.emit(event)
+        except RuntimeError as exc:
+            # The widget that asked was closed and deleted while the worker
+            # ran: its answer has nobody to go to.
+            if "already deleted" not in str(exc):
+                raise
+            log.debug("a result for a closed widget was dropped: %s", exc)
 
     def run(self, fn: Callable[[], Any], done: Callable[[Any], None] | None = None,
             error: Callable[[BaseException], None] | None = None) -> Future[Any]:

@@ -8,9 +8,11 @@ opens the review composer with the photos.  "Not now" stores nothing: the
 receipt goes without a verdict when its hold ends, and the verdict can still
 be given from the CLI (``layerline confirm``).
 
-The verdict is saved by ``confirm(job_id, good, reason)``, a blocking callable
-run on the reviews bridge's worker thread (the composition root gives one that
-writes the job's verdict and the receipt's).
+The verdict is saved by ``confirm(job_id, good, reason, release)``, a blocking
+callable run on the reviews bridge's worker thread (the composition root gives
+one that writes the job's verdict and the receipt's); ``release`` is False
+when the user goes on to review, so that the receipt can still be signed
+with the model the review names.
 """
 
 from __future__ import annotations
@@ -107,7 +109,7 @@ class EndOfPrintDialog(QDialog):
     confirmed = Signal(object)  # Confirmation, once saved
 
     def __init__(self, job: EndedJob, bridge: ReviewsBridge, *,
-                 confirm: Callable[[int, bool, str | None], object],
+                 confirm: Callable[[int, bool, str | None, bool], object],
                  webcam: Callable[[], bytes] | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -257,5 +259,5 @@ class EndOfPrintDialog(QDialog):
             self.review_button.setEnabled(True)
             self.status.setText(f"The verdict was not saved: {exc}")
 
-        self._bridge.run(lambda: self._confirm(answer.job.id, answer.good, answer.reason),
-                         done, failed)
+        self._bridge.run(lambda: self._confirm(answer.job.id, answer.good, answer.reason,
+                                               not review), done, failed)

@@ -37,8 +37,8 @@ def test_good_print_confirms_the_receipt(qtbot: Any, desk: Desk) -> None:
     receipt_item = desk.service.record_print(job)
     assert receipt_item is not None
 
-    def confirm(job_id: int, good: bool, reason: str | None) -> object:
-        assert job_id == 7
+    def confirm(job_id: int, good: bool, reason: str | None, release: bool) -> object:
+        assert job_id == 7 and release  # "Save": the receipt goes now
         return desk.service.confirm_print(receipt_item.id, "good" if good else "bad", reason)
 
     dlg = EndOfPrintDialog(EndedJob(7, "Virtual MK3", "/x/cube.gcode", "completed"),
@@ -58,7 +58,7 @@ def test_good_print_confirms_the_receipt(qtbot: Any, desk: Desk) -> None:
 
 def test_bad_print_with_reason_snapshot_and_review(qtbot: Any, desk: Desk,
                                                    tmp_path: Path) -> None:
-    calls: list[tuple[int, bool, str | None]] = []
+    calls: list[tuple[int, bool, str | None, bool]] = []
     shots: list[int] = []
 
     def webcam() -> bytes:
@@ -81,7 +81,7 @@ def test_bad_print_with_reason_snapshot_and_review(qtbot: Any, desk: Desk,
     with qtbot.waitSignal(dlg.confirmed, timeout=10000) as sig:
         qtbot.mouseClick(dlg.review_button, Qt.MouseButton.LeftButton)
     answer: Confirmation = sig.args[0]
-    assert calls == [(3, False, "Layer shift: at 40 mm")]
+    assert calls == [(3, False, "Layer shift: at 40 mm", False)]  # held for the review
     assert answer.review and len(answer.photos) == 2 and answer.photos[1] == photo
     assert dlg.result() == dlg.DialogCode.Accepted
 
