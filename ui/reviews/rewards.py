@@ -136,7 +136,7 @@ class RewardsPanel(QScrollArea):
             QHeaderView.ResizeMode.ResizeToContents)
         self.milestones.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.Stretch)
-        self.milestones.setMaximumHeight(160)
+        self.milestones.setMaximumHeight(130)
         milestones_box = QGroupBox("Download milestones")
         QVBoxLayout(milestones_box).addWidget(self.milestones)
 
@@ -145,9 +145,12 @@ class RewardsPanel(QScrollArea):
         self.ledger.setHorizontalHeaderLabels(["When", "Why", "Amount", "Currency", "Balance"])
         self.ledger.verticalHeader().hide()
         self.ledger.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.ledger.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
         self.ledger.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.plot_holder = QWidget()
-        self.plot_holder.setMinimumHeight(180)
+        self.plot_holder.setMinimumHeight(220)
+        self.plot_holder.setMinimumWidth(380)
         QVBoxLayout(self.plot_holder).setContentsMargins(0, 0, 0, 0)
         self.plot: Any = None
         history_box = QGroupBox("Transaction history")
