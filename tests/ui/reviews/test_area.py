@@ -12,6 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from app import db
+from marketplace.demo import demo_photo
 from reviews.outbox import Kind
 from reviews.service import ReviewsService
 from tests.helpers.secrets import MemorySecretStore
@@ -65,10 +66,14 @@ def test_sign_up_with_referral_then_profile(qtbot: Any, tmp_path: Path, engine: 
         profile = panel.profile
         profile.nickname.setText("Night Printer")
         profile.tags.setText("cosplay, Household")
+        avatar = tmp_path / "me.jpg"
+        avatar.write_bytes(demo_photo(77))
+        profile._avatar = avatar  # what "Choose an avatar..." sets
         with qtbot.waitSignal(bridge.account_changed, timeout=20000) as sig:
             qtbot.mouseClick(profile.save, Qt.MouseButton.LeftButton)
         assert sig.args[0]["nickname"] == "Night Printer"
         assert sig.args[0]["preference_tags"] == ["cosplay", "household"]
+        assert sig.args[0]["avatar"]  # uploaded (made safe first) and set
         qtbot.mouseClick(profile.report, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: profile.status.text() == "Printers reported.", timeout=20000)
         assert "Virtual MK3 (marlin-serial, Marlin 2.1)" in profile.printer_list.item(0).text()
@@ -82,8 +87,9 @@ def test_sign_up_with_referral_then_profile(qtbot: Any, tmp_path: Path, engine: 
                  .text() for i in range(rewards.tasks.count())}
         assert "earned 10 points" in tasks["set_preference"]
         assert "earned 5 points" in tasks["printer_setup"]
+        assert "earned 5 points" in tasks["nickname_avatar"]
         assert "pays 30 points" in tasks["first_model_upload"]
-        assert rewards.balance_labels["standard"].text() == "15"
+        assert rewards.balance_labels["standard"].text() == "20"  # 10 + 5 + 5
         assert rewards.ledger.rowCount() >= 2 and rewards.plot is not None
         assert "0 of 70 used" in rewards.cap_bars["review"].format()
 
