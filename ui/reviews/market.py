@@ -112,6 +112,17 @@ class MarketApi:
     def balances(self) -> dict[str, Any]:
         return dict(self.client.balances())
 
+    def my_models(self) -> list[dict[str, Any]]:
+        return list(self.client.my_models())
+
+    def promote(self, model_id: int, tokens: int) -> dict[str, Any]:
+        """Spend cred tokens on promoting one's own model (REWARDS.md section 6)."""
+        return dict(self.client.promote(model_id, tokens))
+
+    def convert_spotlight(self, points: int, target: str) -> dict[str, Any]:
+        """Spotlight points (a multiple of 100) to credits or standard points."""
+        return dict(self.client.convert_spotlight(points, target))
+
     def store_items(self) -> list[dict[str, Any]]:
         return list(self.client.store_items())
 

@@ -14,6 +14,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -25,6 +26,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSpinBox,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -161,6 +163,45 @@ class RewardsPanel(QScrollArea):
         split.setStretchFactor(1, 2)
         QVBoxLayout(history_box).addWidget(split)
 
+        spend = QGroupBox("Spend")
+        self.promote_model = QComboBox()
+        self.promote_model.setObjectName("promote-model")
+        self.promote_model.setMinimumContentsLength(24)
+        self.promote_tokens = QSpinBox()
+        self.promote_tokens.setObjectName("promote-tokens")
+        self.promote_tokens.setRange(1, 20)
+        self.promote_tokens.setSuffix(" token(s)")
+        self.promote_button = QPushButton("&Promote")
+        self.promote_button.setObjectName("promote")
+        self.promote_button.setToolTip("1 token buys 50 promoted placements today")
+        self.promote_button.clicked.connect(self.promote)
+        self.convert_points = QSpinBox()
+        self.convert_points.setObjectName("convert-points")
+        self.convert_points.setRange(100, 1_000_000)
+        self.convert_points.setSingleStep(100)
+        self.convert_points.setSuffix(" spotlight points")
+        self.convert_target = QComboBox()
+        self.convert_target.setObjectName("convert-target")
+        self.convert_target.addItem("to credits (100 \u2192 100, withdrawable)", "credits")
+        self.convert_target.addItem("to points (100 \u2192 110)", "standard")
+        self.convert_button = QPushButton("&Convert")
+        self.convert_button.setObjectName("convert")
+        self.convert_button.clicked.connect(self.convert)
+        self.spend_status = QLabel()
+        self.spend_status.setObjectName("spend-status")
+        self.spend_status.setWordWrap(True)
+        sp = QGridLayout(spend)
+        sp.addWidget(QLabel("Promote your model:"), 0, 0)
+        sp.addWidget(self.promote_model, 0, 1)
+        sp.addWidget(self.promote_tokens, 0, 2)
+        sp.addWidget(self.promote_button, 0, 3)
+        sp.addWidget(QLabel("Convert:"), 1, 0)
+        sp.addWidget(self.convert_points, 1, 1)
+        sp.addWidget(self.convert_target, 1, 2)
+        sp.addWidget(self.convert_button, 1, 3)
+        sp.addWidget(self.spend_status, 2, 0, 1, 4)
+        self.spend_box = spend
+
         self.status = QLabel()
         self.status.setObjectName("rewards-status")
         refresh = QPushButton("&Refresh")
@@ -178,6 +219,7 @@ class RewardsPanel(QScrollArea):
         layout.addWidget(balances)
         layout.addLayout(middle)
         layout.addWidget(standing)
+        layout.addWidget(spend)
         layout.addWidget(milestones_box)
         layout.addWidget(history_box, 1)
 
@@ -188,11 +230,18 @@ class RewardsPanel(QScrollArea):
             self.status.setText("Sign in to see your points.")
             return
         self.status.setText("Loading\u2026")
-        self._bridge.run(lambda: (market.rewards(), market.ledger()), self.show_rewards,
+        self._bridge.run(lambda: (market.rewards(), market.ledger(), market.my_models()),
+                         self.show_rewards,
                          lambda exc: self.status.setText(f"Not loaded: {exc}"))
 
-    def show_rewards(self, answer: tuple[dict[str, Any], list[dict[str, Any]]]) -> None:
-        summary, history = answer
+    def show_rewards(self, answer: tuple[dict[str, Any], list[dict[str, Any]],
+                                         list[dict[str, Any]]]) -> None:
+        summary, history, models = answer
+        self.promote_model.clear()
+        for m in models:
+            if m.get("status", "approved") == "approved":
+                self.promote_model.addItem(str(m.get("title", m["id"])), int(m["id"]))
+        self.promote_button.setEnabled(self.promote_model.count() > 0)
         self.summary, self.history = summary, history
         self.status.setText(f"Updated {datetime.now():%H:%M:%S}")
         balances = summary.get("balances", {})
@@ -210,6 +259,36 @@ class RewardsPanel(QScrollArea):
             f"(at most {cred.get('model_daily_cap', 0)} per model)")
         self._show_milestones(summary)
         self._show_history(history)
+
+    def promote(self) -> None:
+        market, model_id = self._bridge.market, self.promote_model.currentData()
+        if market is None or model_id is None:
+            return
+        tokens = self.promote_tokens.value()
+
+        def done(answer: dict[str, Any]) -> None:
+            self.spend_status.setText(f"Promoted: {answer.get('placements')} placements until "
+                                      f"{str(answer.get('expires_at', ''))[:16]} UTC.")
+            self.refresh()
+
+        self._bridge.run(lambda: market.promote(int(model_id), tokens), done,
+                         lambda exc: self.spend_status.setText(f"<b>Not promoted:</b> {exc}"))
+
+    def convert(self) -> None:
+        market = self._bridge.market
+        if market is None:
+            return
+        points, target = self.convert_points.value(), str(self.convert_target.currentData())
+        if points % 100:
+            self.spend_status.setText("Spotlight points convert by the hundred.")
+            return
+
+        def done(answer: dict[str, Any]) -> None:
+            self.spend_status.setText(f"Converted: received {answer.get('received')} {target}.")
+            self.refresh()
+
+        self._bridge.run(lambda: market.convert_spotlight(points, target), done,
+                         lambda exc: self.spend_status.setText(f"<b>Not converted:</b> {exc}"))
 
     def _show_tasks(self, tasks: list[dict[str, Any]]) -> None:
         self.tasks.clear()

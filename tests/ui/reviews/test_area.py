@@ -203,3 +203,32 @@ def test_profile_browser_downloads_into_the_library(qtbot: Any, qtmodeltester: A
     # The download counts on the service: the model's figures say so once refreshed.
     browser._model_chosen()
     qtbot.waitUntil(lambda: model.data(model.index(0, 7)) != before, timeout=20000)
+
+
+def test_spending_cred_tokens_and_spotlight_points(qtbot: Any, desk: Desk) -> None:
+    rewards = RewardsPanel(desk.bridge)
+    qtbot.addWidget(rewards)
+    rewards.refresh()
+    qtbot.waitUntil(lambda: rewards.summary is not None, timeout=20000)
+    assert not rewards.promote_button.isEnabled()  # a new account has no model to promote
+    rewards.convert_points.setValue(100)
+    qtbot.mouseClick(rewards.convert_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Not converted" in rewards.spend_status.text(), timeout=20000)
+    assert "not approved" in rewards.spend_status.text()
+
+    # The demo account owns published models and has earned cred tokens.
+    from marketplace.demo import DEMO_PASSWORD, DEMO_USER
+
+    desk.service.login(DEMO_USER, DEMO_PASSWORD)
+    desk.bridge.account = desk.market.me()
+    rewards.summary = None
+    rewards.refresh()
+    qtbot.waitUntil(lambda: rewards.summary is not None, timeout=20000)
+    tokens = rewards.summary["cred_tokens"]["balance"]
+    assert rewards.promote_model.count() == 3 and tokens >= 1
+    rewards.promote_tokens.setValue(1)
+    qtbot.mouseClick(rewards.promote_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "Promoted: 50 placements" in rewards.spend_status.text(),
+                    timeout=20000)
+    qtbot.waitUntil(lambda: rewards.summary is not None
+                    and rewards.summary["cred_tokens"]["spent_today"] >= 1, timeout=20000)
