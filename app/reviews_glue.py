@@ -123,8 +123,12 @@ def watch_jobs(services: Services) -> None:
 
 
 def _record_safely(services: Services, job_id: int, firmware: str) -> None:
+    from app.services import ServicesClosedError
+
     try:
         record_job(services, job_id, firmware=firmware)
+    except ServicesClosedError:  # the app is closing: the catch-up records it next time
+        log.info("job %d: the receipt will be recorded at the next start", job_id)
     except Exception:
         log.exception("job %d: the receipt could not be recorded", job_id)
 

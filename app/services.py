@@ -117,9 +117,12 @@ class Services:
     def start_outbox_sender(self) -> None:
         """Deliver the outbox in the background (call off the GUI thread)."""
         reviews = self.reviews
-        if not reviews.sending:
-            reviews.purge_spool()
-            reviews.start_sending()
+        with self._reviews_guard:  # never started once shutdown has begun
+            if self._closed:
+                raise ServicesClosedError("the app is shutting down")
+            if not reviews.sending:
+                reviews.purge_spool()
+                reviews.start_sending()
 
     @property
     def is_closed(self) -> bool:

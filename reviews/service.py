@@ -68,7 +68,7 @@ from reviews.receipts import (
     new_receipt,
     receipt_from_dict,
 )
-from reviews.sender import Backoff, OutboxSender, Transport
+from reviews.sender import Backoff, Delivered, OutboxSender, Rejected, Transport
 
 log = logging.getLogger(__name__)
 
@@ -120,6 +120,7 @@ class ReviewsService:
         self._key_guard = threading.Lock()
         self._sender: OutboxSender | None = None
         self._transport: HttpTransport | None = None
+        self._old_transports: list[HttpTransport] = []
         self._clients: dict[str, MarketplaceClient] = {}
         self._clients_guard = threading.Lock()
         self.account = Account(secrets, self._base_url, self.client)
@@ -388,17 +389,22 @@ class ReviewsService:
 
     # ------------------------------------------------------------ sending
     def transport(self) -> HttpTransport:
-        """The HTTP transport to the configured marketplace (made once)."""
-        if self._transport is None or self._transport.base_url != self.base_url:
-            self._transport = HttpTransport(self.base_url, token=lambda: self.client().token())
-        return self._transport
+        """The HTTP transport to the configured marketplace (one per URL; the
+        old ones are closed at :meth:`stop`)."""
+        url = self.base_url
+        with self._clients_guard:
+            if self._transport is None or self._transport.base_url != url:
+                if self._transport is not None:
+                    self._old_transports.append(self._transport)
+                self._transport = HttpTransport(url, token=lambda: self.client().token())
+            return self._transport
 
     def start_sending(self, transport: Transport | None = None, *,
                       backoff: Backoff | None = None) -> None:
         """Start the sender thread (once); :meth:`stop` joins it."""
         if self._sender is not None:
             raise RuntimeError("the outbox sender is already running")
-        self._sender = OutboxSender(self.outbox, transport or self.transport(),
+        self._sender = OutboxSender(self.outbox, transport or _CurrentTransport(self),
                                     backoff=backoff)
         self._sender.start()
 
@@ -410,7 +416,7 @@ class ReviewsService:
         """Deliver everything due now on this thread (``layerline sync``):
         held receipts are released and back-offs skipped.  Returns the counts."""
         self.outbox.hurry()
-        sender = OutboxSender(self.outbox, transport or self.transport())
+        sender = OutboxSender(self.outbox, transport or _CurrentTransport(self))
         self.outbox.recover()
         sender.run_until_idle()
         return self.outbox.counts()
@@ -431,9 +437,12 @@ class ReviewsService:
         if self._sender is not None:
             self._sender.stop(timeout)
             self._sender = None
-        if self._transport is not None:
-            self._transport.close()
+        with self._clients_guard:
+            for transport in [*self._old_transports, self._transport]:
+                if transport is not None:
+                    transport.close()
             self._transport = None
+            self._old_transports.clear()
         with self._clients_guard:
             for client in self._clients.values():
                 client.close()
@@ -456,6 +465,17 @@ class ReviewsService:
 
 
 REPORT_REASONS = ("ai_generated", "stolen", "unrelated_photo", "spam")
+
+
+class _CurrentTransport:
+    """Sends through the transport of the marketplace configured *now* (the
+    settings may point the app elsewhere while the sender runs)."""
+
+    def __init__(self, service: ReviewsService) -> None:
+        self._service = service
+
+    def send(self, item: OutboxItem) -> Delivered | Rejected:
+        return self._service.transport().send(item)
 
 
 def _envelope(payload: dict[str, Any]) -> dict[str, Any]:

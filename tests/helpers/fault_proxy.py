@@ -121,13 +121,16 @@ class FaultProxy:
                     proxy._halt.wait(proxy.stall_seconds)
                     self._abort()
                     return
-                self.send_response(answer.status_code)
-                for k, v in answer.headers.items():
-                    if k.lower() not in _HOP and k.lower() != "content-encoding":
-                        self.send_header(k, v)
-                self.send_header("Content-Length", str(len(answer.content)))
-                self.end_headers()
-                self.wfile.write(answer.content)
+                try:
+                    self.send_response(answer.status_code)
+                    for k, v in answer.headers.items():
+                        if k.lower() not in _HOP and k.lower() != "content-encoding":
+                            self.send_header(k, v)
+                    self.send_header("Content-Length", str(len(answer.content)))
+                    self.end_headers()
+                    self.wfile.write(answer.content)
+                except OSError:  # the client is gone (killed, or gave up waiting)
+                    self.close_connection = True
 
             def _abort(self) -> None:
                 # RST rather than FIN: the client sees the connection dropped.

@@ -181,31 +181,37 @@ def test_a_sending_process_killed_mid_request_and_restarted_delivers_each_item_o
         # Committed on the service, the answer not yet written back: kill it.
         committed[0] += 1
         if committed[0] in kill_at and current:
+            killed.append(key)  # before the kill: the test wakes up when it dies
             os.kill(current[-1].pid, signal.SIGKILL)
             current[-1].wait(timeout=30)
-            killed.append(key)
 
     with FaultProxy(marketplace.url, faults=faults) as proxy:
         proxy.on_committed = on_committed
-        for round_ in range(3):
-            proc = start_worker(db_path, proxy.url, token)
-            current.append(proc)
-            if round_ == 0:  # written while the other process sends
-                items += submissions(service, model, tmp_path, range(100, TOTAL))
-            rc = proc.wait(timeout=300)
-            if rc == 0:
-                break
-            assert rc == -signal.SIGKILL
-            # The item being sent when the process died is still `sending`.
-            sending = service.outbox.items([State.SENDING])
-            assert len(sending) == 1
-            assert killed[-1] is not None and killed[-1].startswith(sending[0].idempotency_key)
-        else:
-            pytest.fail("the sender did not finish after two restarts")
-        for p in current:
-            for stream in (p.stdout, p.stderr):
-                if stream:
-                    stream.close()
+        try:
+            for round_ in range(3):
+                proc = start_worker(db_path, proxy.url, token)
+                current.append(proc)
+                if round_ == 0:  # written while the other process sends
+                    items += submissions(service, model, tmp_path, range(100, TOTAL))
+                rc = proc.wait(timeout=300)
+                if rc == 0:
+                    break
+                assert rc == -signal.SIGKILL
+                # The item being sent when the process died is still `sending`.
+                sending = service.outbox.items([State.SENDING])
+                assert len(sending) == 1 and len(killed) == round_ + 1
+                assert killed[-1] is not None
+                assert killed[-1].startswith(sending[0].idempotency_key)
+            else:
+                pytest.fail("the sender did not finish after two restarts")
+        finally:
+            for p in current:
+                if p.poll() is None:
+                    p.kill()
+                    p.wait(timeout=30)
+                for stream in (p.stdout, p.stderr):
+                    if stream:
+                        stream.close()
         requests = list(proxy.requests)
     assert len(killed) == 2
     # The requests caught mid-way were sent again with the same key, and

@@ -51,8 +51,13 @@ class LibraryBridge(QObject):
             self.changed.emit(ev.model_ids)
 
     def call(self, fn: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        """Run ``fn`` on the query thread; ``done(result)`` on the GUI thread."""
-        fut = self.service.submit(fn)
+        """Run ``fn`` on the query thread; ``done(result)`` on the GUI thread.
+        Dropped once the service has shut down (a result arriving late, at
+        shutdown, may ask for more)."""
+        try:
+            fut = self.service.submit(fn)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            return
 
         def finished(f: Future[Any]) -> None:
             if f.cancelled():
