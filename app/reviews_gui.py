@@ -45,20 +45,29 @@ class ReviewsGui:
         self._call = call_on_gui
         self._ready: list[Callable[[], None]] = []
         self.is_ready = False
+        self._service: Any = None
         self._dialogs: list[Any] = []  # open dialogs, kept alive until closed
         printers_bridge.job_ended.connect(self.job_ended)
         self._add_help_action()
 
     # ------------------------------------------------------------ start-up
     def database_ready(self) -> None:
-        """On the database thread: build the service, then the page on the GUI thread."""
+        """On the database thread: build the service on a thread of its own
+        (never on the database thread: ``services.reviews`` may wait for a
+        lock held by a thread that waits for the database), then the page on
+        the GUI thread."""
+        import threading
+
         from app.services import ServicesClosedError
 
-        try:
-            _ = self.services.reviews
-        except ServicesClosedError:
-            return
-        self._call(self._install)
+        def build() -> None:
+            try:
+                self._service = self.services.reviews
+            except ServicesClosedError:
+                return
+            self._call(self._install)
+
+        threading.Thread(target=build, name="reviews-build", daemon=True).start()
 
     def _install(self) -> None:
         if self.services.is_closed:
@@ -66,7 +75,7 @@ class ReviewsGui:
         from ui.reviews.area import MarketplaceArea
         from ui.reviews.bridge import ReviewsBridge
 
-        self.bridge = ReviewsBridge(self.services.reviews, self.window)
+        self.bridge = ReviewsBridge(self._service, self.window)
         self.services.register_cleanup("reviews bridge", self.bridge.close)
         self.bridge.failed.connect(
             lambda text: self.services.notifier.post(text, notify.Level.ERROR))
@@ -183,7 +192,7 @@ class ReviewsGui:
         from reviews.errors import OutboxError
 
         self.services.printers.store.set_verdict(job_id, good, reason)
-        reviews = self.services.reviews
+        reviews = self._service
         try:
             item = reviews.confirm_job(job_id, "good" if good else "bad", reason,
                                        release=release)
@@ -198,7 +207,7 @@ class ReviewsGui:
         return item
 
     def _confirmed(self, answer: Any) -> None:
-        reviews = self.services.reviews
+        reviews = self._service
 
         def find() -> Any:
             return reviews.receipt_for_job(answer.job.id)
@@ -234,7 +243,7 @@ class ReviewsGui:
                 "marketplace model (write a review to choose the model).",
                 notify.Level.WARNING)
             return
-        reviews = self.services.reviews
+        reviews = self._service
 
         def publish() -> Any:
             from app import reviews_glue
@@ -268,7 +277,7 @@ class ReviewsGui:
 
         if self.bridge is None:
             return None
-        drafts = self.services.reviews.drafts
+        drafts = self._service.drafts
         if draft is None and draft_id is None:
             def latest() -> tuple[Any, int | None]:
                 found = drafts.drafts()
@@ -331,7 +340,7 @@ class ReviewsGui:
             tab = "account" if view == "marketplace" else view
             area.show_tab(tab)
             if tab == "outbox":  # something delivered and something the service refuses
-                reviews = self.services.reviews
+                reviews = self._service
                 self.bridge.run(lambda: (
                     reviews.feedback("Show the filament left on each spool."),
                     reviews.report("model", 1, "spam", "my own model")))  # refused: one's own
