@@ -110,6 +110,10 @@ def build_gui_parser() -> argparse.ArgumentParser:
                      help="model or G-code files to import or print")
     gui.add_argument("--screenshot", type=Path, metavar="PATH",
                      help="save a PNG of the window once it has painted, then exit")
+    gui.add_argument("--screenshot-view", metavar="VIEW", choices=(
+        "marketplace", "rewards", "store", "outbox", "profiles", "community", "composer",
+        "end-of-print", "wizard", "feedback"),
+                     help="with --screenshot: open this Marketplace tab or review dialog first")
     gui.add_argument("--keep-running", action="store_true",
                      help="with --screenshot: keep the window open after saving")
     gui.add_argument("--screenshot-delay", type=float, default=0.3, metavar="SECONDS",

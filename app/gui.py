@@ -62,13 +62,15 @@ def run(args: argparse.Namespace) -> int:
     if args.screenshot:
         target: Path = args.screenshot
 
-        def take() -> None:
+        def take(widget: Any = None) -> None:
             nonlocal exit_code
             # Let queued layout and paint events settle, then render (the
             # set-up guide, when it is open, rather than the window).
             qapp.processEvents()
             shown = window.findChild(QWidget, "setup-wizard")
-            image = (shown if shown is not None and shown.isVisible() else window).grab()
+            if widget is None and shown is not None and shown.isVisible():
+                widget = shown
+            image = (widget or window).grab()
             target.parent.mkdir(parents=True, exist_ok=True)
             if not image.save(str(target), "PNG"):
                 log.error("could not write the screenshot to %s", target)
@@ -79,9 +81,15 @@ def run(args: argparse.Namespace) -> int:
             if not args.keep_running:
                 qapp.quit()
 
-        # Once the window has painted and its areas are all in place.
-        delay_ms = max(0, int(args.screenshot_delay * 1000))
-        window.library_ready.connect(lambda: QTimer.singleShot(delay_ms, take))
+        view = getattr(args, "screenshot_view", None)
+        if view:  # one area tab or dialog of the reviews screens (app/reviews_gui.py)
+            gui = window.reviews_gui  # type: ignore[attr-defined]
+            window.library_ready.connect(lambda: gui.when_ready(
+                lambda: gui.screenshot(view, take)))
+        else:
+            # Once the window has painted and its areas are all in place.
+            delay_ms = max(0, int(args.screenshot_delay * 1000))
+            window.library_ready.connect(lambda: QTimer.singleShot(delay_ms, take))
 
     # The database opens once the window is on screen (see Database).
     window.painted.connect(services.database.start)
@@ -234,9 +242,16 @@ def build_window(
 
     window.files_opened.connect(files_opened)
     holder["import"] = window.open_files
-    _add_printers_area(window, services)
+    printers_bridge = _add_printers_area(window, services)
+    # The Marketplace area, the end-of-print dialog and the review screens
+    # (app/reviews_gui.py): the reviews service is built once the database is open.
+    from app.reviews_gui import ReviewsGui
+
+    reviews_gui = ReviewsGui(window, services, printers_bridge, caller.call)
+    window.reviews_gui = reviews_gui  # type: ignore[attr-defined]
+    services.database.on_ready(reviews_gui.database_ready)
     if services.paths.demo:
-        _start_demo_marketplace(services)
+        _start_demo_marketplace(services, on_up=reviews_gui.demo_sign_in)
     install_excepthook(services, window, no_error_dialogs=no_error_dialogs)
     return window
 
@@ -328,7 +343,7 @@ def _add_history_area(window: object, services: services_mod.Services, caller: A
     services.database.on_ready(ready)
 
 
-def _add_printers_area(window: object, services: services_mod.Services) -> None:
+def _add_printers_area(window: object, services: services_mod.Services) -> Any:
     """The Printers area; in the demo, a virtual printer started on the
     bridge's worker thread (stopped at shutdown)."""
     from ui.printers.area import PrintersArea
@@ -359,6 +374,7 @@ def _add_printers_area(window: object, services: services_mod.Services) -> None:
                 conn.send("M140 S60")
 
         bridge.run(start_demo)  # off the GUI thread, in parallel with the first paint
+    return bridge
 
 
 def _start_outbox(services: services_mod.Services) -> None:
@@ -427,7 +443,8 @@ def _farm_area(services: services_mod.Services, details: Any) -> Any:
     return area
 
 
-def _start_demo_marketplace(services: services_mod.Services) -> None:
+def _start_demo_marketplace(services: services_mod.Services,
+                            on_up: Any = None) -> None:
     """The demo's marketplace service on loopback (started off the GUI thread)."""
     from app.demo_marketplace import DemoMarketplace
 
@@ -438,6 +455,8 @@ def _start_demo_marketplace(services: services_mod.Services) -> None:
             services.marketplace_url_override = url  # it may not be on the usual port
             services.notifier.post(f"Demo marketplace running at {url} (user 'demo')",
                                    notify.Level.SUCCESS)
+            if on_up is not None:
+                on_up()  # on the demo's worker thread
         else:
             services.notifier.post(error or "the demo marketplace did not start",
                                    notify.Level.WARNING)

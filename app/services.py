@@ -52,6 +52,7 @@ class Services:
     _library: Any = None
     _reviews: Any = None
     _reviews_guard: threading.Lock = field(default_factory=threading.Lock)
+    _sender_starting: bool = False
     #: The marketplace URL for this run when it is not the settings' one (the
     #: demo's service, started on a free port).
     marketplace_url_override: str | None = None
@@ -123,12 +124,22 @@ class Services:
     def start_outbox_sender(self) -> None:
         """Deliver the outbox in the background (call off the GUI thread)."""
         reviews = self.reviews
-        with self._reviews_guard:  # never started once shutdown has begun
+        with self._reviews_guard:
             if self._closed:
                 raise ServicesClosedError("the app is shutting down")
-            if not reviews.sending:
-                reviews.purge_spool()
-                reviews.start_sending()
+            if reviews.sending or self._sender_starting:
+                return
+            self._sender_starting = True
+        # Not under the lock: purging the spool waits for the database, and a
+        # database start-up task may be waiting for that lock (a deadlock).
+        try:
+            reviews.purge_spool()
+            reviews.start_sending()
+        finally:
+            with self._reviews_guard:
+                self._sender_starting = False
+        if self._closed:  # shutdown began meanwhile: its cleanup may have run
+            reviews.stop()
 
     @property
     def farm(self) -> Farm:
