@@ -146,7 +146,8 @@ def _first_positional(argv: Sequence[str]) -> str | None:
         if skip_next:
             skip_next = False
             continue
-        if a in ("--basedir", "--screenshot", "--screenshot-delay", "--area", "--setup-guide"):
+        if a in ("--basedir", "--screenshot", "--screenshot-delay", "--screenshot-view", "--area",
+                 "--setup-guide"):
             skip_next = True
             continue
         if a == "--":

@@ -33,6 +33,10 @@ shot library --area library
 shot printers --area printers
 shot history --area history
 shot marketplace --area marketplace
+# The review screens (app/reviews_gui.py --screenshot-view).
+for view in rewards outbox composer end-of-print wizard; do
+    shot "review-$view" --screenshot-view "$view"
+done
 # The set-up guide (opens by itself on a first start; here asked for).
 shot setup-guide --setup-guide --screenshot-delay 1
 shot setup-printer --setup-guide printer --screenshot-delay 2

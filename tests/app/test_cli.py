@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from app import cli
 from tests.helpers.proc import layerline
 
 
@@ -48,3 +49,10 @@ def test_version_prints_the_installed_version() -> None:
     result = layerline("--version")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"layerline {version('layerline')}"
+
+
+def test_an_option_value_named_like_a_command_is_not_the_command() -> None:
+    # "outbox" is a command and a --screenshot-view: the window is meant here.
+    argv = ["--temp-basedir", "--screenshot", "shot.png", "--screenshot-view", "outbox"]
+    assert cli._first_positional(argv) is None
+    assert cli._first_positional(["--demo", "outbox"]) == "outbox"
