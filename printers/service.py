@@ -106,10 +106,13 @@ class PrintersService:
                                    {"rx_buffer": config.rx_buffer_size,
                                     "command_slots": config.bufsize, "virtual": True})
         with self._guard:
-            old = self._connections.pop(name, None)
-        if old is not None:
-            old.disconnect()
+            existing = self._connections.get(name)
         self._emit(PrintersChanged())
+        if existing is not None:
+            # The same connection object, on the new pty: whoever holds it
+            # (the farm's supervisor, a page) keeps driving the live printer.
+            existing.reconnect(vp.path)
+            return existing
         conn = self.connection(name)
         conn.connect()
         return conn

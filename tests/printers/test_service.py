@@ -17,3 +17,18 @@ def test_an_octoprint_printer_gets_no_serial_connection(store: PrinterStore) -> 
         service.connection("Farm 1")
     assert service.connection("Desk").name == "Desk"
     assert [c.name for c in service.connections()] == ["Desk"]
+
+
+def test_restarting_the_virtual_printer_keeps_the_connection_object(store: PrinterStore) -> None:
+    """Whoever holds the printer's connection (the farm) follows it to the
+    new pty of a restarted virtual printer."""
+    service = PrintersService(store)
+    try:
+        first = service.start_virtual("Demo")
+        held = service.connection("Demo")
+        second = service.start_virtual("Demo")
+        assert second is held is first
+        assert held.record.port == store.printer("Demo").port
+        assert held.wait_for(lambda s: s.link.value == "operational", 30)
+    finally:
+        service.shutdown()
