@@ -139,18 +139,28 @@ def setup(base: str, clients: int, models: int) -> tuple[list[str], list[int]]:
             return str(r.json()["token"])
 
         creator = {"Authorization": f"Bearer {user('creator')}"}
+
+        def write(method: str, url: str, **kw: Any) -> Any:
+            # One creator writes 150 times in a row: wait out the per-account
+            # write limit (429 + Retry-After) rather than fail the set-up.
+            while True:
+                r = http.request(method, url, headers=creator, **kw)
+                if r.status_code != 429:
+                    r.raise_for_status()
+                    return r.json() if r.content else None
+                time.sleep(float(r.headers.get("Retry-After", "1")))
+
         ids = []
         for i in range(models):
-            mid = http.post("/models", headers=creator, json={
+            mid = write("POST", "/models", json={
                 "title": f"Model {i}", "description": "bench", "license": "MIT",
-                "origin": "original", "tags": ["bench"]}).json()["id"]
-            http.post(f"/models/{mid}/files", headers=creator,
-                      files={"file": ("m.stl", cube_stl(), "model/stl")}).raise_for_status()
-            pid = http.post("/photos", headers=creator, files={
-                "file": ("p.jpg", demo_photo(i + 1), "image/jpeg")}).json()["id"]
-            http.put(f"/models/{mid}/photos", headers=creator,
-                     json={"photos": [{"id": pid, "cover": True}]}).raise_for_status()
-            http.post(f"/models/{mid}/publish", headers=creator).raise_for_status()
+                "origin": "original", "tags": ["bench"]})["id"]
+            write("POST", f"/models/{mid}/files",
+                  files={"file": ("m.stl", cube_stl(), "model/stl")})
+            pid = write("POST", "/photos", files={
+                "file": ("p.jpg", demo_photo(i + 1), "image/jpeg")})["id"]
+            write("PUT", f"/models/{mid}/photos", json={"photos": [{"id": pid, "cover": True}]})
+            write("POST", f"/models/{mid}/publish")
             ids.append(int(mid))
         tokens = [user(f"client{i}") for i in range(clients)]
     return tokens, ids
